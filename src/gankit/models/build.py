@@ -1,0 +1,117 @@
+"""Config -> network, with one-sentence ``ConfigError`` for every unsupported combination."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from gankit.config import ARCHS, CONDITIONING, ModelConfig, NetConfig
+from gankit.errors import ConfigError
+from gankit.models.base import Discriminator, Generator
+from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gankit.models.mlp import MLPDiscriminator, MLPGenerator
+from gankit.models.resnet import ResNetDiscriminator, ResNetGenerator
+
+# Square image sizes each convolutional backbone is defined for; the MLP takes any shape.
+SUPPORTED_SIZES: dict[str, tuple[int, ...]] = {
+    "dcgan": (16, 28, 32, 64),
+    "resnet": (16, 28, 32, 64),
+}
+
+_GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator, "resnet": ResNetGenerator}
+_DISCRIMINATORS = {
+    "mlp": MLPDiscriminator,
+    "dcgan": DCGANDiscriminator,
+    "resnet": ResNetDiscriminator,
+}
+
+
+def _check(
+    cfg: ModelConfig, net: NetConfig, who: str, image_shape, num_classes: int
+) -> tuple[int, int, int]:
+    key = f"model.{who}"
+    if net.arch not in ARCHS:
+        raise ConfigError(f"'{key}.arch' must be one of {', '.join(ARCHS)}; got '{net.arch}'.")
+    if cfg.conditioning not in CONDITIONING:
+        raise ConfigError(
+            f"'model.conditioning' must be one of {', '.join(CONDITIONING)}; "
+            f"got '{cfg.conditioning}'."
+        )
+    for field, choices in (("norm", ("batch", "none")), ("activation", ("relu", "leaky_relu"))):
+        value = getattr(net, field)
+        if value not in choices:
+            raise ConfigError(
+                f"'{key}.{field}' must be one of {', '.join(choices)}; got '{value}'."
+            )
+    if net.width < 1:
+        raise ConfigError(f"'{key}.width' must be positive; got {net.width}.")
+    if cfg.z_dim < 1:
+        raise ConfigError(f"'model.z_dim' must be positive; got {cfg.z_dim}.")
+    try:
+        shape = tuple(int(s) for s in image_shape)
+    except (TypeError, ValueError):
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        raise ConfigError(f"image_shape must be (channels, height, width); got {image_shape!r}.")
+    c, h, w = shape
+    if net.arch in SUPPORTED_SIZES:
+        sizes = SUPPORTED_SIZES[net.arch]
+        if h != w or h not in sizes:
+            raise ConfigError(
+                f"The {net.arch} {who} supports square images of "
+                f"{', '.join(map(str, sizes))} px, not {h}x{w}; set data.image_size to one of "
+                "them or use arch mlp."
+            )
+    elif net.attention_res is not None:
+        raise ConfigError(
+            f"'{key}.attention_res' needs a convolutional backbone (dcgan or resnet); "
+            "set it to null for the mlp."
+        )
+    if cfg.conditioning != "none" and num_classes < 2:
+        raise ConfigError(
+            f"Conditioning '{cfg.conditioning}' needs a labelled dataset with at least 2 "
+            f"classes (got {num_classes}); set model.conditioning=none."
+        )
+    if cfg.conditioning == "acgan" and cfg.embed_dim < 1:
+        raise ConfigError(f"'model.embed_dim' must be positive for acgan; got {cfg.embed_dim}.")
+    if who == "generator" and cfg.conditioning == "projection" and net.norm != "batch":
+        raise ConfigError(
+            "A projection generator carries its labels through conditional batch norm; "
+            "set model.generator.norm=batch."
+        )
+    return c, h, w
+
+
+def build_generator(
+    cfg: ModelConfig, *, image_shape: tuple[int, int, int], num_classes: int
+) -> Generator:
+    """The generator of ``cfg.generator.arch`` for images of ``image_shape`` (C, H, W).
+
+    ``num_classes`` is the dataset's label count; it is used only when ``cfg.conditioning`` is
+    not ``none``.
+    """
+    net = cfg.generator
+    shape = _check(cfg, net, "generator", image_shape, num_classes)
+    return _GENERATORS[net.arch](
+        net,
+        z_dim=cfg.z_dim,
+        image_shape=shape,
+        num_classes=num_classes,
+        conditioning=cfg.conditioning,
+        embed_dim=cfg.embed_dim,
+    )
+
+
+def build_discriminator(
+    cfg: ModelConfig, *, image_shape: tuple[int, int, int], num_classes: int
+) -> Discriminator:
+    """The discriminator of ``cfg.discriminator.arch``; returns ``(adv [N], class [N,K]|None)``."""
+    net = cfg.discriminator
+    shape = _check(cfg, net, "discriminator", image_shape, num_classes)
+    return _DISCRIMINATORS[net.arch](
+        net, image_shape=shape, num_classes=num_classes, conditioning=cfg.conditioning
+    )
+
+
+def count_parameters(module: nn.Module, *, trainable_only: bool = True) -> int:
+    """Number of parameter elements (spectral-norm weights count once, as their original)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)

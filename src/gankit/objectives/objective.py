@@ -1,0 +1,221 @@
+"""The training objective: adversarial loss + penalties + auxiliary loss + augmentation.
+
+The trainer only ever calls :meth:`Objective.d_loss`, :meth:`Objective.g_loss` and
+:meth:`Objective.after_d_step` and reads :attr:`Objective.n_critic`; which GAN variant is
+being trained (DCGAN, WGAN, WGAN-GP, LSGAN, ACGAN, SNGAN, ...) is decided here by the config,
+never by flag branches in the training loop.
+
+Returned stats are detached 0-d tensors so that logging them never forces a device sync; the
+trainer converts them with ``.item()`` only on the steps it logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from gankit.config import Config, ObjectiveConfig
+from gankit.errors import ConfigError
+from gankit.objectives.aux import aux_d_loss, aux_g_loss, class_accuracy
+from gankit.objectives.diffaugment import DiffAugment
+from gankit.objectives.losses import AdversarialLoss, discriminator_accuracy, get_loss
+from gankit.objectives.penalties import clip_weights, gradient_penalty, r1_penalty
+
+Stats = dict[str, Tensor]
+
+
+def _split_output(out: Any) -> tuple[Tensor, Tensor | None]:
+    """``d(x, y)`` returns ``(adv_logits, class_logits | None)``; a bare tensor is accepted."""
+    if isinstance(out, tuple | list):
+        return out[0], (out[1] if len(out) > 1 else None)
+    return out, None
+
+
+def _call_d(d: nn.Module, x: Tensor, y: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    return _split_output(d(x) if y is None else d(x, y))
+
+
+class Objective:
+    """A configured GAN objective (see module docstring).
+
+    ``aux`` decides when the ACGAN class loss is used: ``"required"`` (conditioning is acgan:
+    the discriminator must return class logits), ``"auto"`` (used whenever D returns class
+    logits and labels are given) or ``"off"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        loss: AdversarialLoss,
+        n_critic: int = 1,
+        label_smoothing: float = 0.0,
+        gp_weight: float = 0.0,
+        r1_weight: float = 0.0,
+        weight_clip: float = 0.0,
+        aux_weight: float = 1.0,
+        aux: str = "auto",
+        augment: DiffAugment | None = None,
+    ) -> None:
+        self.loss = loss
+        self.n_critic = int(n_critic)
+        self.label_smoothing = float(label_smoothing)
+        self.gp_weight = float(gp_weight)
+        self.r1_weight = float(r1_weight)
+        self.weight_clip = float(weight_clip)
+        self.aux_weight = float(aux_weight)
+        self.aux = aux if self.aux_weight > 0 else "off"
+        self.augment = augment if augment else None
+
+    def __repr__(self) -> str:
+        parts = [f"loss={self.loss.name}", f"n_critic={self.n_critic}"]
+        for name in ("label_smoothing", "gp_weight", "r1_weight", "weight_clip"):
+            if getattr(self, name):
+                parts.append(f"{name}={getattr(self, name)}")
+        if self.aux != "off":
+            parts.append(f"aux={self.aux}:{self.aux_weight}")
+        if self.augment:
+            parts.append(f"diffaugment={','.join(self.augment.policy)}")
+        return f"Objective({', '.join(parts)})"
+
+    # ------------------------------------------------------------------------- helpers
+
+    def _aug(self, x: Tensor) -> Tensor:
+        return self.augment(x) if self.augment is not None else x
+
+    def _use_aux(self, class_logits: Tensor | None, y: Tensor | None) -> bool:
+        if self.aux == "off":
+            return False
+        if self.aux == "required":
+            if class_logits is None:
+                raise ConfigError(
+                    "ACGAN conditioning needs a discriminator with a class head but it "
+                    "returned no class logits; build D with model.conditioning=acgan."
+                )
+            if y is None:
+                raise ConfigError(
+                    "ACGAN conditioning needs class labels; use a labelled dataset or set "
+                    "model.conditioning=none."
+                )
+            return True
+        return class_logits is not None and y is not None
+
+    # ------------------------------------------------------------------------- losses
+
+    def d_loss(
+        self,
+        d: nn.Module,
+        real: Tensor,
+        fake: Tensor,
+        y_real: Tensor | None = None,
+        y_fake: Tensor | None = None,
+    ) -> tuple[Tensor, Stats]:
+        """Discriminator loss and its stats. ``fake`` is detached here (G gets no gradient)."""
+        fake = fake.detach()
+        if self.r1_weight > 0:  # R1 reuses the real forward pass: track grads w.r.t. the input
+            real = real.detach().requires_grad_(True)
+        real_adv, real_cls = _call_d(d, self._aug(real), y_real)
+        fake_adv, fake_cls = _call_d(d, self._aug(fake), y_fake)
+
+        total = self.loss.d_loss(real_adv, fake_adv, label_smoothing=self.label_smoothing)
+        real_acc, fake_acc = discriminator_accuracy(real_adv, fake_adv, self.loss.accuracy_rule)
+        stats: Stats = {"d_real_acc": real_acc, "d_fake_acc": fake_acc}
+        if self.loss.name == "wasserstein":
+            stats["w_dist"] = (real_adv.float().mean() - fake_adv.float().mean()).detach()
+
+        if self.gp_weight > 0:
+            gp = gradient_penalty(d, real, fake, y=y_real, weight=self.gp_weight)
+            total = total + gp
+            stats["gp"] = gp.detach()
+        if self.r1_weight > 0:
+            r1 = r1_penalty(real_adv, real, gamma=self.r1_weight)
+            total = total + r1
+            stats["r1"] = r1.detach()
+        if self._use_aux(real_cls, y_real):
+            if fake_cls is None or y_fake is None:
+                raise ConfigError(
+                    "ACGAN needs class logits and labels for generated images too; pass "
+                    "y_fake (the labels given to the generator) to the objective."
+                )
+            aux = self.aux_weight * aux_d_loss(real_cls, y_real, fake_cls, y_fake)
+            total = total + aux
+            stats["d_aux"] = aux.detach()
+            stats["d_cls_acc"] = class_accuracy(real_cls.detach(), y_real)
+        stats["d_loss"] = total.detach()
+        return total, stats
+
+    def g_loss(
+        self, d: nn.Module, fake: Tensor, y_fake: Tensor | None = None
+    ) -> tuple[Tensor, Stats]:
+        """Generator loss (gradients flow through D into ``fake``) and its stats."""
+        fake_adv, fake_cls = _call_d(d, self._aug(fake), y_fake)
+        total = self.loss.g(fake_adv)
+        stats: Stats = {}
+        if self._use_aux(fake_cls, y_fake):
+            aux = self.aux_weight * aux_g_loss(fake_cls, y_fake)
+            total = total + aux
+            stats["g_aux"] = aux.detach()
+        stats["g_loss"] = total.detach()
+        return total, stats
+
+    @torch.no_grad()
+    def after_d_step(self, d: nn.Module) -> None:
+        """Hook run after every discriminator optimizer step: WGAN weight clipping."""
+        if self.weight_clip > 0:
+            clip_weights(d, self.weight_clip)
+
+
+def build_objective(
+    cfg: ObjectiveConfig | Config,
+    *,
+    num_classes: int,
+    conditioning: str | None = None,
+) -> Objective:
+    """Build the objective described by ``cfg`` (an ``ObjectiveConfig`` or a whole ``Config``).
+
+    ``conditioning`` is ``model.conditioning``; it is read from ``cfg`` when a whole Config is
+    given. With ``"acgan"`` the class loss is mandatory (a D without class logits is an error
+    at the first call); with another value it is off; with ``None`` it is used whenever the
+    discriminator returns class logits.
+    """
+    if isinstance(cfg, Config):
+        if conditioning is None:
+            conditioning = cfg.model.conditioning
+        cfg = cfg.objective
+    loss = get_loss(cfg.loss)
+    if cfg.n_critic < 1:
+        raise ConfigError(f"'objective.n_critic' must be at least 1; got {cfg.n_critic}.")
+    if min(cfg.gp_weight, cfg.r1_weight, cfg.weight_clip, cfg.aux_weight) < 0:
+        raise ConfigError("objective weights (gp, r1, aux) and weight_clip must be >= 0.")
+    if not 0.0 <= cfg.label_smoothing < 1.0:
+        raise ConfigError(
+            f"'objective.label_smoothing' must be in [0, 1); got {cfg.label_smoothing}."
+        )
+    if cfg.label_smoothing > 0 and not loss.has_target:
+        raise ConfigError(
+            f"'objective.label_smoothing' has no meaning for the {loss.name} loss (it has no "
+            "target label); set it to 0 or use minimax, nonsaturating or lsgan."
+        )
+    if conditioning is None:
+        aux = "auto"
+    elif conditioning == "acgan":
+        if num_classes < 2:
+            raise ConfigError(
+                "ACGAN conditioning needs a labelled dataset with at least 2 classes; "
+                "use model.conditioning=none for unlabelled data."
+            )
+        aux = "required"
+    else:
+        aux = "off"
+    return Objective(
+        loss=loss,
+        n_critic=cfg.n_critic,
+        label_smoothing=cfg.label_smoothing,
+        gp_weight=cfg.gp_weight,
+        r1_weight=cfg.r1_weight,
+        weight_clip=cfg.weight_clip,
+        aux_weight=cfg.aux_weight,
+        aux=aux,
+        augment=DiffAugment(cfg.diffaugment) if cfg.diffaugment else None,
+    )

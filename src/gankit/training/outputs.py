@@ -1,0 +1,222 @@
+"""What a run shows while it trains: log rows, progress bar, sample grids, figures, FID.
+
+Kept apart from the loop so the loop reads as the algorithm. Everything here runs on rank 0
+only (the callers check) except FID, whose generator pass is on rank 0 and whose result is a
+plain number.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from tqdm import tqdm
+
+from gankit.data.transforms import to_uint8
+
+if TYPE_CHECKING:
+    from gankit.training.rundir import RunDir
+    from gankit.training.trainer import Trainer
+
+
+class MetricLogger:
+    """Sums per-step stats on the device; one host read per log interval."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self.sums: dict[str, torch.Tensor] = {}
+        self.count = 0
+        self.last_time = time.perf_counter()
+        self.last_step = trainer.step
+
+    def accumulate(self, stats: dict[str, torch.Tensor]) -> None:
+        for key, value in stats.items():
+            value = value.detach().float()
+            self.sums[key] = self.sums[key] + value if key in self.sums else value
+        self.count += 1
+
+    def flush(self, images_per_step: int) -> dict[str, Any]:
+        tr = self.trainer
+        keys = list(self.sums)
+        values = torch.stack([self.sums[k] for k in keys]).cpu().tolist() if keys else []
+        now = time.perf_counter()
+        steps = tr.step - self.last_step
+        row: dict[str, Any] = {
+            "kind": "train",
+            "step": tr.step,
+            "epoch": round(tr.step * tr.objective.n_critic / tr.batches.batches_per_epoch, 4),
+        }
+        row.update({k: v / max(self.count, 1) for k, v in zip(keys, values, strict=True)})
+        row["img_per_s"] = round(steps * images_per_step / max(now - self.last_time, 1e-9), 1)
+        row["time_s"] = round(tr.wall_time, 2)
+        if tr.dist.is_main:
+            tr.run.append_metrics(row)
+        self.sums, self.count, self.last_time, self.last_step = {}, 0, now, tr.step
+        return row
+
+
+def is_finite_row(row: dict[str, Any]) -> bool:
+    return all(
+        math.isfinite(v) for k, v in row.items() if k.endswith("loss") and isinstance(v, float)
+    )
+
+
+def params_finite(trainer: Trainer) -> bool:
+    """One fused reduction per network: cheap enough for every log interval."""
+    for net in (trainer.g, trainer.d):
+        total = torch.stack([p.detach().float().sum() for p in net.parameters()]).sum()
+        if not torch.isfinite(total):
+            return False
+    return True
+
+
+class _Bar:
+    """tqdm bar on rank 0 showing the last logged losses and img/s."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        enabled = trainer.progress and trainer.dist.is_main
+        total = trainer.total_steps
+        self.bar = tqdm(
+            total=total,
+            initial=trainer.step,
+            disable=not enabled,
+            file=sys.stderr,
+            unit="step",
+            dynamic_ncols=True,
+        )
+
+    def update_row(self, row: dict[str, Any]) -> None:
+        shown = {k: f"{row[k]:.3f}" for k in ("d_loss", "g_loss") if isinstance(row.get(k), float)}
+        shown["img/s"] = f"{row['img_per_s']:.0f}"
+        self.bar.set_postfix(shown, refresh=False)
+
+    def advance(self) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def progress_bar(trainer: Trainer) -> _Bar:
+    return _Bar(trainer)
+
+
+def sampling_module(trainer: Trainer) -> torch.nn.Module:
+    """The generator used for pictures and FID: the EMA copy when enabled."""
+    from gankit.training.checkpoint import unwrap
+
+    return trainer.ema.module if trainer.ema is not None else unwrap(trainer.g)
+
+
+@torch.no_grad()
+def generate(
+    generator: torch.nn.Module,
+    z: torch.Tensor,
+    y: torch.Tensor | None,
+    *,
+    batch_size: int = 500,
+) -> torch.Tensor:
+    """Generator output as uint8 in eval mode, batched; restores the module's mode."""
+    was_training = generator.training
+    generator.eval()
+    out = []
+    for start in range(0, len(z), batch_size):
+        zb = z[start : start + batch_size]
+        yb = None if y is None else y[start : start + batch_size]
+        out.append(to_uint8(generator(zb, yb).float()).cpu())
+    generator.train(was_training)
+    return torch.cat(out)
+
+
+class SampleWriter:
+    """Fixed-noise grids in samples/, then the GIF, loss and FID figures and the run report."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        cfg = trainer.cfg
+        gen = torch.Generator().manual_seed(cfg.train.seed + 12_345)
+        k = trainer.cond_classes
+        if k:
+            per_class = max(1, min(10, cfg.train.sample_n // k))
+            self.labels: torch.Tensor | None = torch.arange(k).repeat_interleave(per_class)
+            self.nrow = per_class
+        else:
+            self.labels = None
+            self.nrow = max(1, int(math.sqrt(cfg.train.sample_n)))
+        n = len(self.labels) if self.labels is not None else cfg.train.sample_n
+        self.z = torch.randn(n, cfg.model.z_dim, generator=gen)
+
+    def write(self, step: int, *, epoch: int, final: bool = False) -> Path:
+        from gankit.viz.animation import build_gif
+        from gankit.viz.curves import plot_fid, plot_losses
+        from gankit.viz.grid import save_grid
+
+        tr = self.trainer
+        device = tr.device
+        y = None if self.labels is None else self.labels.to(device)
+        images = generate(sampling_module(tr), self.z.to(device), y)
+        name = f"epoch_{epoch:03d}.png" if not tr.cfg.train.sample_every else f"step_{step:07d}.png"
+        path = tr.run.samples / name
+        save_grid(images, path, nrow=self.nrow)
+        rows = tr.run.read_metrics()
+        plot_losses([r for r in rows if r.get("kind") == "train"], tr.run.root / "losses.png")
+        evals = [r for r in rows if r.get("kind") == "eval"]
+        if evals:
+            plot_fid(evals, tr.run.root / "fid.png")
+        frames = sorted(p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_")))
+        if len(frames) > 1:
+            build_gif(frames, tr.run.root / "animation.gif")
+        if final:
+            from gankit.viz.report import write_run_report
+
+            write_run_report(tr.run.root)
+        return path
+
+
+def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:
+    """FID/KID of the sampling generator against the configured reference split (rank 0)."""
+    tr = trainer
+    if not tr.dist.is_main:
+        return None
+    from gankit.metrics import evaluate_generator
+
+    t = tr.cfg.train
+    started = time.perf_counter()
+    result = evaluate_generator(
+        sampling_module(tr),
+        metrics=["fid", "kid"],
+        n=t.fid_n,
+        ref=f"{tr.cfg.data.name}:{t.fid_ref}",
+        device=str(tr.device),
+        seed=t.seed,
+        data_root=tr.cfg.data.root,
+    )
+    row = {"kind": "eval", "step": tr.step, **result, "eval_time_s": round(time.perf_counter() - started, 2)}
+    tr.run.append_metrics(row)
+    fid = result.get("fid")
+    if fid is not None and (tr.best_fid is None or fid < tr.best_fid):
+        tr.best_fid = fid
+        from gankit.training.checkpoint import save_checkpoint
+
+        save_checkpoint(tr.state_dict(), tr.run.best)
+    return row
+
+
+def keep_periodic_copy(run: RunDir, step: int, keep: int) -> None:
+    """Hard-link last.pt as step_XXXXXXX.pt (copy if links fail) and prune to ``keep``."""
+    target = run.checkpoints / f"step_{step:07d}.pt"
+    target.unlink(missing_ok=True)
+    try:
+        os.link(run.last, target)
+    except OSError:
+        from gankit.atomic import atomic_write_bytes
+
+        atomic_write_bytes(target, run.last.read_bytes())
+    periodic = sorted(run.checkpoints.glob("step_*.pt"))
+    for old in periodic[:-keep]:
+        old.unlink(missing_ok=True)

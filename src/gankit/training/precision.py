@@ -1,0 +1,30 @@
+"""Mixed precision: autocast contexts and the fp16 gradient scaler."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import ContextManager
+
+import torch
+
+from gankit.errors import ConfigError
+
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast_factory(precision: str, device: torch.device) -> Callable[[], ContextManager[None]]:
+    """A zero-argument factory of autocast contexts for ``precision`` on ``device``."""
+    if precision == "fp32":
+        return contextlib.nullcontext
+    if precision == "fp16" and device.type != "cuda":
+        raise ConfigError("train.precision=fp16 needs a CUDA device; use bf16 on the CPU.")
+    dtype = _DTYPES[precision]
+    return lambda: torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def make_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:
+    """fp16 needs loss scaling against underflow; bf16 has fp32's range and does not."""
+    if precision == "fp16":
+        return torch.amp.GradScaler(device.type)
+    return None

@@ -1,0 +1,90 @@
+"""The run directory: creation rules, the metrics log, and where each file lives."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from gankit.atomic import atomic_write_text
+from gankit.errors import RunDirError
+
+# Everything gankit writes in a run directory; --force removes exactly these.
+RUN_FILES = ("config.yaml", "metrics.jsonl", "losses.png", "fid.png", "animation.gif", "report.html")
+RUN_DIRS = ("checkpoints", "samples", "tensorboard")
+
+
+class RunDir:
+    """Paths of one run, plus the append-only ``metrics.jsonl`` log."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.checkpoints = self.root / "checkpoints"
+        self.samples = self.root / "samples"
+        self.config = self.root / "config.yaml"
+        self.metrics = self.root / "metrics.jsonl"
+        self.last = self.checkpoints / "last.pt"
+        self.best = self.checkpoints / "best.pt"
+
+    def holds_run(self) -> bool:
+        return self.config.exists() or self.last.exists() or self.metrics.exists()
+
+    def prepare(self, *, resume: bool, force: bool) -> None:
+        """Create the folders; refuse to mix two runs in one directory."""
+        if resume:
+            if not self.last.exists():
+                raise RunDirError(
+                    f"Cannot resume: '{self.root}' has no checkpoints/last.pt; "
+                    "start a new run without --resume."
+                )
+        elif self.holds_run():
+            if not force:
+                raise RunDirError(
+                    f"'{self.root}' already holds a run; pass --resume to continue it, "
+                    "--force to replace it, or choose another --out."
+                )
+            for name in RUN_FILES:
+                (self.root / name).unlink(missing_ok=True)
+            for name in RUN_DIRS:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+        try:
+            self.checkpoints.mkdir(parents=True, exist_ok=True)
+            self.samples.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirError(
+                f"Cannot create run directory '{self.root}' ({exc.strerror}); choose a writable --out."
+            ) from exc
+
+    def append_metrics(self, row: dict[str, Any]) -> None:
+        """Append one JSON row (non-finite numbers are written as null, keeping valid JSON)."""
+        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+        with open(self.metrics, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(clean) + "\n")
+            handle.flush()
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """All complete rows; a line cut short by a crash is skipped."""
+        return read_jsonl(self.metrics)
+
+    def truncate_metrics_after(self, step: int) -> None:
+        """On resume, drop rows logged after the checkpoint so the log has no duplicates."""
+        rows = [r for r in self.read_metrics() if int(r.get("step", 0)) <= step]
+        atomic_write_text(self.metrics, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Parse a JSON-lines file, skipping blank or truncated lines."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows

@@ -1,0 +1,464 @@
+"""The generic GAN training loop.
+
+The loop knows networks, optimizers, data and schedules; the adversarial math lives in the
+objective (``d_loss`` / ``g_loss`` / ``after_d_step``), so every GAN variant is a recipe. A
+step is one generator update preceded by ``n_critic`` discriminator updates.
+
+Reproducibility: every random draw of a step (noise, labels, augmentation, dropout) comes from
+the global generators re-seeded from (seed, rank, step) at the start of the step, and the data
+order from (seed, epoch); so a resumed run continues bit-exactly without pickled RNG objects.
+
+Speed: data stays a uint8 tensor on the device, batches are index gathers, losses are kept as
+device tensors and read back once per ``log_every`` steps (no host sync per step).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from gankit.config import Config, dump_yaml, to_dict
+from gankit.data import load_dataset
+from gankit.data.transforms import augment, to_float
+from gankit.errors import ConfigError, DivergenceError
+from gankit.models import build_discriminator, build_generator
+from gankit.objectives import build_objective
+from gankit.training import outputs
+from gankit.training.batches import InMemoryBatches
+from gankit.training.checkpoint import (
+    load_checkpoint,
+    load_module_state,
+    save_checkpoint,
+    unwrap,
+)
+from gankit.training.distributed import (
+    DistContext,
+    all_ranks_agree,
+    average_gradients,
+    broadcast_buffers,
+    broadcast_module,
+    init_distributed,
+)
+from gankit.training.ema import EMA
+from gankit.training.precision import autocast_factory, make_scaler
+from gankit.training.rundir import RunDir
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or interrupted) run reports."""
+
+    run_dir: Path
+    step: int
+    epochs_done: float
+    wall_time_s: float
+    img_per_s: float
+    status: str  # "completed" | "interrupted"
+    best_fid: float | None = None
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` means CUDA when present; an unavailable device is a config error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"train.device={name} but no CUDA device is visible; use cpu or auto.")
+    return torch.device(name)
+
+
+class _StopRequest:
+    """SIGINT / SIGTERM set a flag; the loop finishes its step, checkpoints and exits."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopRequest:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread (e.g. inside a test runner thread)
+                pass
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.signal is not None:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self.signal = signum
+        print("\nStopping after this step and writing a checkpoint...", file=sys.stderr)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _step_seed(seed: int, rank: int, step: int) -> int:
+    return (seed * 1_000_003 + rank * 7_919 + step * 104_729) % (2**63 - 1)
+
+
+class Trainer:
+    """Builds everything a run needs from a Config and trains it into a run directory."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        run_dir: str | os.PathLike[str],
+        *,
+        resume: bool = False,
+        force: bool = False,
+        progress: bool = True,
+    ) -> None:
+        self.cfg = cfg
+        self.progress = progress
+        self.device = pick_device(cfg.train.device)
+        self.dist: DistContext = init_distributed(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device(self.dist.device)
+        self.run = RunDir(run_dir)
+        if self.dist.is_main:
+            self.run.prepare(resume=resume, force=force)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.dist.world_size))
+        torch.manual_seed(cfg.train.seed)
+
+        self._build_data()
+        self._build_models()
+        self.objective = build_objective(
+            cfg.objective, num_classes=self.cond_classes, conditioning=cfg.model.conditioning
+        )
+        self.autocast = autocast_factory(cfg.train.precision, self.device)
+        self.scaler = make_scaler(cfg.train.precision, self.device)
+        self.step = 0
+        self.wall_time = 0.0
+        self.best_fid: float | None = None
+        self.lr_scale = 1.0
+        self.total_steps = self._total_steps()
+        if resume:
+            self._load(self.run.last)
+        if self.dist.is_main and not resume:
+            from gankit.atomic import atomic_write_text
+
+            atomic_write_text(self.run.config, dump_yaml(cfg))
+        if self.dist.is_main and resume:
+            self.run.truncate_metrics_after(self.step)
+
+    # ------------------------------------------------------------------ construction
+
+    def _build_data(self) -> None:
+        d = self.cfg.data
+        dataset = load_dataset(
+            d.name,
+            d.split,
+            root=d.root,
+            image_size=d.image_size,
+            channels=d.channels,
+            download=d.download,
+            synthetic_n=d.synthetic_n,
+            synthetic_shape=tuple(d.synthetic_shape),
+            synthetic_classes=d.synthetic_classes,
+        )
+        self.dataset = dataset
+        self.images = dataset.images.to(self.device)
+        self.labels = dataset.labels.to(self.device)
+        self.image_shape = tuple(int(v) for v in dataset.images.shape[1:])
+        conditional = self.cfg.model.conditioning != "none"
+        if conditional and dataset.num_classes < 2:
+            raise ConfigError(
+                f"model.conditioning={self.cfg.model.conditioning} needs class labels, but "
+                f"dataset '{d.name}' has none; use model.conditioning=none."
+            )
+        self.num_classes = dataset.num_classes
+        self.cond_classes = dataset.num_classes if conditional else 0
+        try:
+            self.batches = InMemoryBatches(
+                len(self.images),
+                self.cfg.train.batch_size,
+                seed=self.cfg.train.seed,
+                rank=self.dist.rank,
+                world_size=self.dist.world_size,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"train.batch_size is too large: {exc}.") from exc
+
+    def _build_models(self) -> None:
+        m, t = self.cfg.model, self.cfg.train
+        g = build_generator(m, image_shape=self.image_shape, num_classes=self.cond_classes)
+        d = build_discriminator(m, image_shape=self.image_shape, num_classes=self.cond_classes)
+        if t.sync_bn and self.dist.enabled:
+            g = nn.SyncBatchNorm.convert_sync_batchnorm(g)
+            d = nn.SyncBatchNorm.convert_sync_batchnorm(d)
+        memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
+        self.g = g.to(self.device, memory_format=memory_format)
+        self.d = d.to(self.device, memory_format=memory_format)
+        self.memory_format = memory_format
+        broadcast_module(self.g, self.dist)
+        broadcast_module(self.d, self.dist)
+        self.opt_g = _make_optimizer(self.g, self.cfg.optim.generator, self.device)
+        self.opt_d = _make_optimizer(self.d, self.cfg.optim.discriminator, self.device)
+        self.base_lrs = (self.cfg.optim.generator.lr, self.cfg.optim.discriminator.lr)
+        self.ema = EMA(self.g, decay=t.ema_decay, start_step=t.ema_start) if t.ema else None
+        self.g_fwd: Callable[..., Any] = self.g
+        self.d_fwd: Callable[..., Any] = self.d
+        if t.compile:
+            self.g_fwd = torch.compile(self.g)
+            # Double backward (gradient penalty, R1) is not supported through compiled graphs.
+            if self.cfg.objective.gp_weight == 0 and self.cfg.objective.r1_weight == 0:
+                self.d_fwd = torch.compile(self.d)
+
+    def _total_steps(self) -> int | None:
+        t = self.cfg.train
+        per_epoch = self.batches.batches_per_epoch / self.cfg.objective.n_critic
+        candidates = []
+        if t.steps is not None:
+            candidates.append(t.steps)
+        if t.epochs is not None:
+            candidates.append(max(1, math.ceil(t.epochs * per_epoch)))
+        if not candidates and t.max_minutes is None:
+            raise ConfigError("Set how long to train: train.steps, train.epochs or train.max_minutes.")
+        return min(candidates) if candidates else None
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "config": to_dict(self.cfg),
+            "image_shape": list(self.image_shape),
+            "num_classes": self.cond_classes,
+            "class_names": list(self.dataset.class_names),
+            "generator": unwrap(self.g).state_dict(),
+            "discriminator": unwrap(self.d).state_dict(),
+            "ema": self.ema.module.state_dict() if self.ema else None,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "scaler": self.scaler.state_dict() if self.scaler else None,
+            "step": self.step,
+            "batches": self.batches.state_dict(),
+            "wall_time": self.wall_time,
+            "best_fid": self.best_fid,
+            "lr_scale": self.lr_scale,
+        }
+
+    def _load(self, path: Path) -> None:
+        state = load_checkpoint(path, map_location=str(self.device))
+        load_module_state(unwrap(self.g), state["generator"], "generator", path)
+        load_module_state(unwrap(self.d), state["discriminator"], "discriminator", path)
+        if self.ema is not None:
+            load_module_state(self.ema.module, state.get("ema") or state["generator"], "EMA", path)
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        if self.scaler is not None and state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        self.step = int(state["step"])
+        self.batches.load_state_dict(state["batches"])
+        self.wall_time = float(state.get("wall_time", 0.0))
+        self.best_fid = state.get("best_fid")
+        self.lr_scale = float(state.get("lr_scale", 1.0))
+
+    def save(self, *, periodic: bool = False) -> None:
+        """Write ``last.pt`` (and a periodic copy); only rank 0 writes."""
+        if not self.dist.is_main:
+            return
+        state = self.state_dict()
+        save_checkpoint(state, self.run.last)
+        if periodic:
+            outputs.keep_periodic_copy(self.run, self.step, self.cfg.train.keep_checkpoints)
+
+    # ------------------------------------------------------------------ one step
+
+    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        idx, end_of_epoch = self.batches.next()
+        idx = idx.to(self.device, non_blocking=True)
+        real = to_float(self.images[idx], scale=self.cfg.data.scale)
+        d = self.cfg.data
+        if d.hflip or d.rotate_degrees:
+            real = augment(real, hflip=d.hflip, rotate_degrees=d.rotate_degrees, generator=None)
+        real = real.contiguous(memory_format=self.memory_format)
+        return real, self.labels[idx], end_of_epoch
+
+    def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = torch.randn(n, self.cfg.model.z_dim, device=self.device)
+        y = (
+            torch.randint(0, self.cond_classes, (n,), device=self.device)
+            if self.cond_classes
+            else None
+        )
+        return z, y
+
+    def _backward_step(self, loss: torch.Tensor, net: nn.Module, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+        else:
+            loss.backward()
+        average_gradients(net, self.dist)
+        if self.scaler is not None:
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            opt.step()
+
+    def train_step(self) -> tuple[dict[str, torch.Tensor], bool]:
+        """n_critic D updates then one G update; returns detached stats and end-of-epoch."""
+        torch.manual_seed(_step_seed(self.cfg.train.seed, self.dist.rank, self.step))
+        n = self.cfg.train.batch_size
+        stats: dict[str, torch.Tensor] = {}
+        epoch_ended = False
+        self.d.requires_grad_(True)
+        for _ in range(self.objective.n_critic):
+            real, y_real, ended = self._real_batch()
+            epoch_ended |= ended
+            z, y_fake = self._noise(n)
+            with self.autocast():
+                with torch.no_grad():
+                    fake = self.g_fwd(z, y_fake)
+                d_loss, d_stats = self.objective.d_loss(
+                    self.d_fwd, real, fake, y_real if self.cond_classes else None, y_fake
+                )
+            self._backward_step(d_loss, self.d, self.opt_d)
+            self.objective.after_d_step(unwrap(self.d))
+        stats.update(d_stats)
+        self.d.requires_grad_(False)
+        z, y_fake = self._noise(n)
+        with self.autocast():
+            fake = self.g_fwd(z, y_fake)
+            g_loss, g_stats = self.objective.g_loss(self.d_fwd, fake, y_fake)
+        self._backward_step(g_loss, self.g, self.opt_g)
+        self.d.requires_grad_(True)
+        stats.update(g_stats)
+        broadcast_buffers(self.g, self.dist)
+        broadcast_buffers(self.d, self.dist)
+        self.step += 1
+        if self.ema is not None:
+            self.ema.update(unwrap(self.g), self.step)
+        return stats, epoch_ended
+
+    def _apply_lr(self) -> None:
+        factor = self.lr_scale
+        if self.cfg.optim.lr_schedule == "linear":
+            factor *= max(0.0, 1.0 - self._progress_fraction())
+        for opt, base in ((self.opt_g, self.base_lrs[0]), (self.opt_d, self.base_lrs[1])):
+            for group in opt.param_groups:
+                group["lr"] = base * factor
+
+    def _progress_fraction(self) -> float:
+        fractions = []
+        if self.total_steps:
+            fractions.append(self.step / self.total_steps)
+        if self.cfg.train.max_minutes:
+            fractions.append(self.wall_time / (60 * self.cfg.train.max_minutes))
+        return min(1.0, max(fractions)) if fractions else 0.0
+
+    def _done(self) -> bool:
+        if self.total_steps is not None and self.step >= self.total_steps:
+            return True
+        t = self.cfg.train.max_minutes
+        return t is not None and self.wall_time >= 60 * t
+
+    # ------------------------------------------------------------------ the loop
+
+    def fit(self) -> TrainResult:
+        """Train until steps / epochs / minutes run out or a stop signal arrives."""
+        t = self.cfg.train
+        self.g.train()
+        self.d.train()
+        sampler = outputs.SampleWriter(self)
+        logger = outputs.MetricLogger(self)
+        bar = outputs.progress_bar(self)
+        status = "completed"
+        images_per_step = t.batch_size * self.objective.n_critic * self.dist.world_size
+        with _StopRequest() as stop:
+            if self.step == 0 and self.dist.is_main:
+                sampler.write(self.step, epoch=0)
+            while not self._done():
+                self._apply_lr()
+                started = time.perf_counter()
+                stats, epoch_ended = self.train_step()
+                logger.accumulate(stats)
+                log_now = self.step % t.log_every == 0 or self._done()
+                if log_now:
+                    if self.device.type == "cuda":
+                        torch.cuda.synchronize(self.device)
+                self.wall_time += time.perf_counter() - started
+                if log_now:
+                    row = logger.flush(images_per_step)
+                    bar.update_row(row)
+                    if not outputs.is_finite_row(row) or not outputs.params_finite(self):
+                        self._handle_divergence(row)
+                bar.advance()
+                checkpoint_due = t.checkpoint_every and self.step % t.checkpoint_every == 0
+                fid_due = t.fid_every and self.step % t.fid_every == 0
+                sample_due = epoch_ended if not t.sample_every else self.step % t.sample_every == 0
+                if fid_due:
+                    outputs.evaluate_fid(self)
+                if sample_due and self.dist.is_main:
+                    sampler.write(self.step, epoch=self.batches.cursor.epoch)
+                if epoch_ended or checkpoint_due:
+                    self._checked_save(periodic=True)
+                if all_ranks_agree(stop.signal is not None, self.dist):
+                    status = "interrupted"
+                    break
+            bar.close()
+            if status == "completed" and t.fid_every and self.step % t.fid_every != 0:
+                outputs.evaluate_fid(self)
+            self._checked_save(periodic=status == "completed")
+            if self.dist.is_main:
+                sampler.write(self.step, epoch=self.batches.cursor.epoch, final=True)
+        epochs_done = self.step * self.objective.n_critic / self.batches.batches_per_epoch
+        result = TrainResult(
+            run_dir=self.run.root,
+            step=self.step,
+            epochs_done=epochs_done,
+            wall_time_s=self.wall_time,
+            img_per_s=self.step * images_per_step / max(self.wall_time, 1e-9),
+            status=status,
+            best_fid=self.best_fid,
+        )
+        return result
+
+    def _checked_save(self, *, periodic: bool) -> None:
+        """Never write a checkpoint holding NaN weights over a good one."""
+        if not outputs.params_finite(self):
+            self._handle_divergence({"step": self.step})
+            return
+        self.save(periodic=periodic)
+
+    def _handle_divergence(self, row: dict[str, Any]) -> None:
+        last = self.run.last
+        where = f"last good checkpoint: {last}" if last.exists() else "no checkpoint was written yet"
+        if self.cfg.train.on_divergence == "rollback" and last.exists():
+            self._load(last)
+            self.lr_scale *= self.cfg.train.rollback_lr_factor
+            if self.dist.is_main:
+                self.run.append_metrics(
+                    {"kind": "event", "event": "rollback", "step": self.step, "lr_scale": self.lr_scale}
+                )
+            print(
+                f"Divergence detected; rolled back to step {self.step} and scaled learning rates "
+                f"by {self.lr_scale:g}.",
+                file=sys.stderr,
+            )
+            return
+        raise DivergenceError(
+            f"Training diverged (NaN/Inf) by step {row.get('step', self.step)}; {where}; lower "
+            "the learning rates or set train.on_divergence=rollback."
+        )
+
+
+def _make_optimizer(net: nn.Module, cfg: Any, device: torch.device) -> torch.optim.Optimizer:
+    """Adam or RMSProp with the multi-tensor (foreach) or fused kernels."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    fast: dict[str, bool] = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    if cfg.name == "adam":
+        return torch.optim.Adam(
+            params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **fast
+        )
+    return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)

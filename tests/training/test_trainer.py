@@ -1,0 +1,82 @@
+"""The generic trainer: run directory, resume exactness, cadence, divergence handling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from gankit.config import load_config
+from gankit.errors import DivergenceError, RunDirError
+from gankit.training.checkpoint import load_checkpoint
+from gankit.training.trainer import Trainer
+from tests.conftest import tiny_overrides
+
+
+def _train(tmp_path, name: str, steps: int, *, resume: bool = False, recipe: str = "dcgan-fashion", **extra):
+    cfg = load_config(recipe, tiny_overrides(**{"train.steps": steps, **extra}))
+    trainer = Trainer(cfg, tmp_path / name, resume=resume, progress=False)
+    return trainer, trainer.fit()
+
+
+def _weights(run_dir) -> dict[str, torch.Tensor]:
+    state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
+    return {**{f"g.{k}": v for k, v in state["generator"].items()},
+            **{f"d.{k}": v for k, v in state["discriminator"].items()}}
+
+
+def test_run_directory_contents(tmp_path) -> None:
+    _, result = _train(tmp_path, "run", 8)
+    run = tmp_path / "run"
+    assert result.step == 8 and result.status == "completed"
+    for name in ("config.yaml", "metrics.jsonl", "losses.png", "checkpoints/last.pt", "report.html"):
+        assert (run / name).exists(), name
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    train_rows = [r for r in rows if r["kind"] == "train"]
+    assert [r["step"] for r in train_rows] == [2, 4, 6, 8]
+    for key in ("d_loss", "g_loss", "d_real_acc", "d_fake_acc", "img_per_s", "epoch"):
+        assert key in train_rows[0]
+    # 64 images / batch 8 = 8 batches per epoch: one epoch done, epoch_000 and epoch_001 grids
+    assert (run / "samples" / "epoch_000.png").exists()
+    assert (run / "samples" / "epoch_001.png").exists()
+    assert (run / "animation.gif").exists()
+
+
+def test_resume_matches_uninterrupted_run(tmp_path) -> None:
+    _train(tmp_path, "straight", 10)
+    _train(tmp_path, "split", 4)
+    _train(tmp_path, "split", 10, resume=True)
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
+             if json.loads(line)["kind"] == "train"]
+    assert steps == sorted(set(steps)), "resumed log must not duplicate rows"
+
+
+def test_existing_run_is_not_overwritten(tmp_path) -> None:
+    _train(tmp_path, "run", 2)
+    cfg = load_config("dcgan-fashion", tiny_overrides())
+    with pytest.raises(RunDirError, match="already holds a run"):
+        Trainer(cfg, tmp_path / "run", progress=False)
+    with pytest.raises(RunDirError, match="no checkpoints"):
+        Trainer(cfg, tmp_path / "empty", resume=True, progress=False)
+
+
+def test_n_critic_consumes_batches(tmp_path) -> None:
+    trainer, result = _train(tmp_path, "wgan", 3, **{"objective.n_critic": 2})
+    assert trainer.batches.state_dict() == {"epoch": 0, "position": 6}
+    assert result.step == 3
+
+
+def test_divergence_stops_with_checkpoint_named(tmp_path) -> None:
+    with pytest.raises(DivergenceError, match="diverged"):
+        _train(tmp_path, "nan", 6, **{"optim.discriminator.lr": 1e30, "optim.generator.lr": 1e30,
+                                      "objective.loss": "wasserstein"})
+
+
+def test_time_budget_stops(tmp_path) -> None:
+    _, result = _train(tmp_path, "budget", 10_000, **{"train.steps": "null", "train.max_minutes": 0.002})
+    assert 0 < result.step < 10_000
