@@ -37,7 +37,8 @@ def test_plot_losses_with_and_without_data(tmp_path):
     full = _png(plot_losses(rows, tmp_path / "losses.png", title="run a"))
     empty = _png(plot_losses([], tmp_path / "empty.png"))
     partial = _png(plot_losses([{"kind": "train", "step": 1, "d_loss": 0.5}], tmp_path / "p.png"))
-    assert full.shape == empty.shape == partial.shape
+    assert full.shape[:2] == (600, 800)  # loss panel + accuracy panel
+    assert empty.shape[:2] == partial.shape[:2] == (450, 800)  # one panel when no accuracy
 
     # the data figure has far more coloured (non-grey) pixels than the "no data yet" one
     def coloured(a):
@@ -55,6 +56,8 @@ def test_plot_losses_tolerates_junk_values(tmp_path):
         {"kind": "event", "step": 4},
     ]
     _png(plot_losses(rows, tmp_path / "l.png"))
+    acc_only = [{"kind": "train", "step": i, "d_real_acc": 0.5} for i in range(5)]
+    _png(plot_losses(acc_only, tmp_path / "acc.png"))
 
 
 def test_plot_fid_with_kid_and_empty(tmp_path):

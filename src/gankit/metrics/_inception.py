@@ -21,7 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-_BN_EPS = 1e-3  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
+_BN_EPS = 1e-3
+import os
+_FUSED = os.environ.get("FUSED","1")=="1"
+MERGE = os.environ.get("MERGE","1")=="1"
+_conv_pointwise = torch.ops.mkldnn._convolution_pointwise  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
 
 
 def _fold(layer: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
@@ -45,8 +49,9 @@ class _Conv(nn.Module):
     The output is *pre*-ReLU so that callers can pool before the ReLU where that is exact.
     """
 
-    def __init__(self, *layers: torch.nn.Module) -> None:
+    def __init__(self, *layers: torch.nn.Module, relu: bool = True) -> None:
         super().__init__()
+        self.relu = relu
         folded = [_fold(layer) for layer in layers]
         self.weight = nn.Parameter(torch.cat([w for w, _ in folded]), requires_grad=False)
         self.bias = nn.Parameter(torch.cat([b for _, b in folded]), requires_grad=False)
@@ -55,7 +60,13 @@ class _Conv(nn.Module):
         self.sizes = [w.shape[0] for w, _ in folded]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        if _FUSED and x.device.type == "cpu":
+            return _conv_pointwise(
+                x, self.weight, self.bias, self.padding, self.stride, (1, 1), 1,
+                "relu" if self.relu else "none", [], "",
+            )
+        y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return torch.relu_(y) if self.relu else y
 
 
 class _Chain(nn.Module):

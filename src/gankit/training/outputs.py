@@ -160,7 +160,12 @@ class SampleWriter:
         device = tr.device
         y = None if self.labels is None else self.labels.to(device)
         images = generate(sampling_module(tr), self.z.to(device), y)
-        name = f"epoch_{epoch:03d}.png" if not tr.cfg.train.sample_every else f"step_{step:07d}.png"
+        if final:
+            name = "final.png"
+        elif tr.cfg.train.sample_every:
+            name = f"step_{step:07d}.png"
+        else:
+            name = f"epoch_{epoch:03d}.png"
         path = tr.run.samples / name
         save_grid(images, path, nrow=self.nrow)
         rows = tr.run.read_metrics()
@@ -169,6 +174,8 @@ class SampleWriter:
         if evals:
             plot_fid(evals, tr.run.root / "fid.png")
         frames = sorted(p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_")))
+        if final:
+            frames.append(path)
         if len(frames) > 1:
             build_gif(frames, tr.run.root / "animation.gif")
         if final:

@@ -78,43 +78,44 @@ def _smoothing_for(n: int, smoothing: float | None) -> float:
     return min(0.98, 1.0 - 1.0 / max(2.0, n / 20.0))
 
 
+_LOSS_KEYS = (("d_loss", "tab:blue"), ("g_loss", "tab:orange"))
+_ACC_KEYS = (("d_real_acc", "tab:green"), ("d_fake_acc", "tab:red"))
+
+
+def _raw_and_smoothed(ax: Any, rows: Rows, keys: Any, smoothing: float | None) -> None:
+    for key, color in keys:
+        xs, ys = series(rows, key)
+        if xs:
+            weight = _smoothing_for(len(ys), smoothing)
+            ax.plot(xs, ys, color=color, linewidth=0.6, alpha=0.35)
+            ax.plot(xs, ema_smooth(ys, weight), color=color, linewidth=2.0, label=key)
+
+
 def losses_png(rows: Rows, *, title: str | None = None, smoothing: float | None = None) -> bytes:
     """PNG bytes of :func:`plot_losses`."""
     train = rows_of_kind(rows, "train")
-    fig = _figure(8.0, 6.0)
-    ax_loss, ax_acc = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    plotted = False
-    for key, color in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
-        xs, ys = series(train, key)
-        if not xs:
-            continue
-        plotted = True
-        weight = _smoothing_for(len(ys), smoothing)
-        ax_loss.plot(xs, ys, color=color, linewidth=0.6, alpha=0.35)
-        ax_loss.plot(xs, ema_smooth(ys, weight), color=color, linewidth=2.0, label=key)
-    if plotted:
+    has_loss = any(series(train, key)[0] for key, _ in _LOSS_KEYS)
+    has_acc = any(series(train, key)[0] for key, _ in _ACC_KEYS)
+    fig = _figure(8.0, 6.0 if has_acc else 4.5)
+    if has_acc:  # WGAN-style critics log no accuracy: then the loss panel stands alone
+        ax_loss, ax_acc = fig.subplots(2, 1, sharex=has_loss, height_ratios=[3, 2])
+    else:
+        ax_loss, ax_acc = fig.subplots(), None
+    if has_loss:
+        _raw_and_smoothed(ax_loss, train, _LOSS_KEYS, smoothing)
         ax_loss.set_ylabel("loss")
         ax_loss.legend(loc="upper right", fontsize=9)
         ax_loss.grid(alpha=0.3)
     else:
-        _no_data(ax_loss)
-    plotted_acc = False
-    for key, color in (("d_real_acc", "tab:green"), ("d_fake_acc", "tab:red")):
-        xs, ys = series(train, key)
-        if not xs:
-            continue
-        plotted_acc = True
-        weight = _smoothing_for(len(ys), smoothing)
-        ax_acc.plot(xs, ys, color=color, linewidth=0.6, alpha=0.35)
-        ax_acc.plot(xs, ema_smooth(ys, weight), color=color, linewidth=2.0, label=key)
-    if plotted_acc:
+        _no_data(ax_loss, "no losses logged" if has_acc else "no data yet")
+    if ax_acc is not None:
+        _raw_and_smoothed(ax_acc, train, _ACC_KEYS, smoothing)
         ax_acc.set_ylim(-0.02, 1.02)
         ax_acc.set_ylabel("D accuracy")
         ax_acc.legend(loc="lower right", fontsize=9)
         ax_acc.grid(alpha=0.3)
-    else:
-        _no_data(ax_acc, "no discriminator accuracy logged" if plotted else "no data yet")
-    ax_acc.set_xlabel("step (generator updates)")
+    if has_loss or has_acc:
+        (ax_acc or ax_loss).set_xlabel("step (generator updates)")
     fig.suptitle(title or "Training losses")
     fig.tight_layout()
     return _png_bytes(fig)

@@ -1,0 +1,74 @@
+"""Image-folder reader: class sub-folders, flat folders, mixed sizes and modes, bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.data import load_dataset
+from gankit.errors import DataError
+
+from .formats import save_image
+
+
+def _rgb(h, w, colour):
+    return np.broadcast_to(np.array(colour, np.uint8), (h, w, 3)).copy()
+
+
+def test_class_subfolders_mixed_sizes_and_modes(tmp_path):
+    save_image(tmp_path / "cat" / "a.png", _rgb(16, 16, (255, 0, 0)))
+    save_image(tmp_path / "cat" / "nested" / "b.jpg", _rgb(24, 20, (0, 255, 0)), quality=100)
+    save_image(tmp_path / "dog" / "c.png", np.full((16, 16), 90, np.uint8))  # grey
+    (tmp_path / "dog" / "notes.txt").write_text("ignored")
+    save_image(tmp_path / ".hidden" / "d.png", _rgb(16, 16, (0, 0, 255)))
+    ds = load_dataset("folder", root=tmp_path)
+    assert ds.images.shape == (3, 3, 16, 16) and ds.images.dtype == torch.uint8
+    assert ds.class_names == ["cat", "dog"] and ds.num_classes == 2
+    assert ds.labels.tolist() == [0, 0, 1]
+    assert ds.images[0, :, 8, 8].tolist() == [255, 0, 0]
+    green = ds.images[1, :, 8, 8].tolist()  # resized from 24x20 (centre crop to square first)
+    assert green[1] > 240 and green[0] < 15 and green[2] < 15
+    assert ds.images[2].unique().tolist() == [90]  # grey repeated to RGB
+
+
+def test_flat_grey_folder_is_unlabelled_and_resized(tmp_path):
+    for k in range(3):
+        save_image(tmp_path / f"{k}.png", np.full((10, 12), 40 * k, np.uint8))
+    ds = load_dataset("folder", "all", root=tmp_path, image_size=8)
+    assert ds.images.shape == (3, 1, 8, 8) and ds.num_classes == 0
+    assert ds.labels.tolist() == [0, 0, 0] and ds.class_names == []
+    assert ds.images[2].unique().tolist() == [80]
+    assert load_dataset("folder", root=tmp_path, channels=3).images.shape == (3, 3, 10, 12)
+
+
+def test_unreadable_files_are_named(tmp_path):
+    save_image(tmp_path / "a" / "good.png", _rgb(8, 8, (1, 2, 3)))
+    (tmp_path / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    good = save_image(tmp_path / "b" / "cut.jpg", _rgb(64, 64, (9, 9, 9)))
+    good.write_bytes(good.read_bytes()[:300])
+    with pytest.raises(DataError) as err:
+        load_dataset("folder", root=tmp_path)
+    message = str(err.value)
+    assert "Could not read 2 image files" in message
+    assert "broken.png" in message and "cut.jpg" in message
+
+
+def test_more_than_five_bad_files_are_summarised(tmp_path):
+    for k in range(7):
+        (tmp_path / f"bad{k}.png").write_bytes(b"nope")
+    with pytest.raises(DataError, match=r"bad0\.png.*bad4\.png and 2 more"):
+        load_dataset("folder", root=tmp_path)
+
+
+def test_layout_errors(tmp_path):
+    with pytest.raises(DataError, match="needs a root"):
+        load_dataset("folder")
+    with pytest.raises(DataError, match="No images"):
+        load_dataset("folder", root=tmp_path)
+    with pytest.raises(DataError, match="does not exist"):
+        load_dataset("folder", root=tmp_path / "missing")
+    save_image(tmp_path / "loose.png", _rgb(4, 4, (0, 0, 0)))
+    save_image(tmp_path / "cls" / "x.png", _rgb(4, 4, (0, 0, 0)))
+    with pytest.raises(DataError, match="loose.png"):
+        load_dataset("folder", root=tmp_path)
