@@ -10,7 +10,9 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep every test's reference-statistics cache away from the user's."""
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
 

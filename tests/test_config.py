@@ -18,7 +18,13 @@ from gankit.errors import ConfigError
 
 def test_every_recipe_loads_and_validates() -> None:
     recipes = list_recipes()
-    for required in ("dcgan-fashion", "mlp-gan-fashion", "dcgan-mnist", "dcgan-cifar10", "dcgan-celeba"):
+    for required in (
+        "dcgan-fashion",
+        "mlp-gan-fashion",
+        "dcgan-mnist",
+        "dcgan-cifar10",
+        "dcgan-celeba",
+    ):
         assert required in recipes
     for name in recipes:
         cfg = load_config(name)
@@ -42,8 +48,14 @@ def test_base_inheritance() -> None:
 def test_overrides_are_typed() -> None:
     cfg = load_config(
         "dcgan-fashion",
-        ["train.batch_size=32", "optim.generator.lr=1e-4", "optim.generator.betas=[0.0, 0.9]",
-         "train.ema=true", "train.max_minutes=2.5", "train.steps=null"],
+        [
+            "train.batch_size=32",
+            "optim.generator.lr=1e-4",
+            "optim.generator.betas=[0.0, 0.9]",
+            "train.ema=true",
+            "train.max_minutes=2.5",
+            "train.steps=null",
+        ],
     )
     assert cfg.train.batch_size == 32
     assert cfg.optim.generator.lr == pytest.approx(1e-4)
@@ -97,7 +109,7 @@ def test_yaml_file_recipe_and_errors(tmp_path) -> None:
     assert cfg.train.steps == 7 and cfg.output.recipe == "mine"
     bad = tmp_path / "bad.yaml"
     bad.write_text("train:\n  stepz: 7\n")
-    with pytest.raises(ConfigError, match="train.steps"):
+    with pytest.raises(ConfigError, match=r"train\.steps"):
         load_config(str(bad))
     broken = tmp_path / "broken.yaml"
     broken.write_text("train: [unclosed\n")
@@ -117,9 +129,19 @@ def test_dict_round_trip_is_exact() -> None:
 def test_design_contract_keys_exist() -> None:
     keys = set(valid_keys(Config))
     for key in (
-        "data.name", "data.root", "data.image_size", "train.batch_size", "train.epochs",
-        "train.steps", "train.max_minutes", "train.seed", "train.precision", "train.fid_every",
-        "train.fid_n", "train.checkpoint_every", "model.generator.width",
+        "data.name",
+        "data.root",
+        "data.image_size",
+        "train.batch_size",
+        "train.epochs",
+        "train.steps",
+        "train.max_minutes",
+        "train.seed",
+        "train.precision",
+        "train.fid_every",
+        "train.fid_n",
+        "train.checkpoint_every",
+        "model.generator.width",
         "model.discriminator.width",
     ):
         assert key in keys

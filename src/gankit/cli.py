@@ -49,7 +49,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         validate(cfg)
     else:
         cfg = load_config(args.recipe, args.set)
-    out = Path(args.out) if args.out else Path(cfg.output.dir or "runs") / (cfg.output.name or "run")
+    out = (
+        Path(args.out) if args.out else Path(cfg.output.dir or "runs") / (cfg.output.name or "run")
+    )
     cfg.output.dir = str(out.parent)
     cfg.output.name = out.name
     if args.dry_run:
@@ -88,17 +90,30 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from gankit.viz.grid import save_grid, save_scored_grid
 
     run = load_run(args.run, device=args.device)
-    out = Path(args.out) if args.out else Path(args.run if Path(args.run).is_dir() else ".") / "sample_grid.png"
+    out = (
+        Path(args.out)
+        if args.out
+        else Path(args.run if Path(args.run).is_dir() else ".") / "sample_grid.png"
+    )
     if args.interpolate:
         images = sampling.interpolation(
-            run, rows=args.rows, steps=args.steps, seed=args.seed, class_index=args.cls, device=args.device
+            run,
+            rows=args.rows,
+            steps=args.steps,
+            seed=args.seed,
+            class_index=args.cls,
+            device=args.device,
         )
         save_grid(images, out, nrow=args.steps)
         _err(f"Wrote a {args.rows}x{args.steps} latent interpolation to {out}")
         return 0
     if args.best:
         images, scores = sampling.best_of(
-            run, args.best, pool=max(args.n, args.best), seed=args.seed, class_index=args.cls,
+            run,
+            args.best,
+            pool=max(args.n, args.best),
+            seed=args.seed,
+            class_index=args.cls,
             device=args.device,
         )
         save_scored_grid(images, scores.tolist(), out)
@@ -106,7 +121,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 0
     if args.class_grid:
         if run.num_classes == 0:
-            raise GankitError("--class-grid needs a conditional run; this generator takes no labels.")
+            raise GankitError(
+                "--class-grid needs a conditional run; this generator takes no labels."
+            )
         per = max(1, args.n // run.num_classes)
         import torch
 
@@ -119,7 +136,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         save_grid(images, out, nrow=per)
         _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
         return 0
-    images, labels = sampling.sample_images(run, args.n, seed=args.seed, class_index=args.cls, device=args.device)
+    images, labels = sampling.sample_images(
+        run, args.n, seed=args.seed, class_index=args.cls, device=args.device
+    )
     if out.suffix == ".npz":
         sampling.write_npz(out, images, labels)
     elif out.suffix == ".png":
@@ -128,7 +147,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise GankitError(f"--out must be a folder, a .npz file or a .png grid; got '{out}'.")
     else:
         sampling.write_folder(out, images)
-    _err(f"Wrote {len(images)} images to {out} ({'EMA' if run.used_ema else 'raw'} generator, step {run.step})")
+    which = "EMA" if run.used_ema else "raw"
+    _err(f"Wrote {len(images)} images to {out} ({which} generator, step {run.step})")
     return 0
 
 
@@ -162,7 +182,9 @@ def cmd_fid(args: argparse.Namespace) -> int:
     from gankit.metrics import evaluate_images
 
     metrics = ["fid"] + (["kid"] if args.kid else [])
-    result = evaluate_images(args.a, args.b, metrics=metrics, device=args.device, precision=args.precision)
+    result = evaluate_images(
+        args.a, args.b, metrics=metrics, device=args.device, precision=args.precision
+    )
     if args.json:
         _print_json(result)
     else:
@@ -232,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a recipe or a config.yaml")
-    t.add_argument("recipe", nargs="?", default=None, help="recipe name or YAML file (default dcgan-fashion)")
+    t.add_argument(
+        "recipe", nargs="?", default=None, help="recipe name or YAML file (default dcgan-fashion)"
+    )
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
     t.add_argument("--out", help="run directory (default runs/<recipe>)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -254,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval)
 
     f = sub.add_parser("fid", help="FID (and KID) between two image sets")
-    f.add_argument("a", help="folder, .npz/.npy uint8 array, or dataset spec like fashion-mnist:test")
+    f.add_argument(
+        "a", help="folder, .npz/.npy uint8 array, or dataset spec like fashion-mnist:test"
+    )
     f.add_argument("b")
     f.add_argument("--kid", action="store_true")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])

@@ -68,9 +68,7 @@ class ModelConfig:
     conditioning: str = "none"  # none | concat | acgan | projection
     embed_dim: int = 100  # ACGAN label embedding size
     generator: NetConfig = field(default_factory=NetConfig)
-    discriminator: NetConfig = field(
-        default_factory=lambda: NetConfig(activation="leaky_relu")
-    )
+    discriminator: NetConfig = field(default_factory=lambda: NetConfig(activation="leaky_relu"))
 
 
 @dataclass
@@ -205,7 +203,11 @@ def _suggest(key: str) -> str:
         by_leaf = {c.rsplit(".", 1)[-1]: c for c in candidates}
         leaf_match = difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.6)
         match = [by_leaf[leaf_match[0]]] if leaf_match else []
-    return f"; did you mean '{match[0]}'?" if match else "; run 'gankit train --dry-run' to see all keys."
+    return (
+        f"; did you mean '{match[0]}'?"
+        if match
+        else "; run 'gankit train --dry-run' to see all keys."
+    )
 
 
 def _coerce(key: str, tp: Any, value: Any) -> Any:
@@ -213,9 +215,9 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("null", "none", "~")):
-            if type(None) in args:
-                return None
+        is_null = value is None or (isinstance(value, str) and value.lower() in ("null", "none", "~"))
+        if is_null and type(None) in args:
+            return None
         non_none = [a for a in args if a is not type(None)]
         return _coerce(key, non_none[0], value)
     if origin is list:
@@ -227,7 +229,16 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+        if isinstance(value, str) and value.lower() in (
+            "true",
+            "yes",
+            "on",
+            "1",
+            "false",
+            "no",
+            "off",
+            "0",
+        ):
             return value.lower() in ("true", "yes", "on", "1")
         raise ConfigError(f"'{key}' must be true or false, got {value!r}.")
     if tp is int:
@@ -266,7 +277,7 @@ def _apply(obj: Any, mapping: dict[str, Any], prefix: str = "") -> None:
         if name not in types_:
             leaf = dotted
             while isinstance(value, dict) and len(value) == 1:  # misspelt section: suggest a leaf
-                (sub, value), = value.items()
+                ((sub, value),) = value.items()
                 leaf = f"{leaf}.{sub}"
             raise ConfigError(f"Unknown config key '{leaf}'{_suggest(leaf)}")
         tp = types_[name]
@@ -331,7 +342,9 @@ def validate(cfg: Config) -> Config:
         if value is not None and value <= 0:
             raise ConfigError(f"'{key}' must be positive or null; got {value}.")
     if not 0.0 <= o.label_smoothing < 1.0:
-        raise ConfigError(f"'objective.label_smoothing' must be in [0, 1); got {o.label_smoothing}.")
+        raise ConfigError(
+            f"'objective.label_smoothing' must be in [0, 1); got {o.label_smoothing}."
+        )
     for key, value in {
         "model.generator.dropout": cfg.model.generator.dropout,
         "model.discriminator.dropout": cfg.model.discriminator.dropout,

@@ -37,7 +37,9 @@ def export_generator(run_or_ckpt: str | os.PathLike[str], out: Path) -> Path:
     try:
         atomic_write_bytes(out, save(tensors, metadata=metadata))
     except OSError as exc:
-        raise CheckpointError(f"Could not write '{out}' ({exc.strerror}); choose a writable path.") from exc
+        raise CheckpointError(
+            f"Could not write '{out}' ({exc.strerror}); choose a writable path."
+        ) from exc
     return out
 
 
@@ -62,5 +64,7 @@ def load_exported_generator(path: str | os.PathLike[str]) -> nn.Module:
     try:
         g.load_state_dict(tensors)
     except RuntimeError as exc:
-        raise CheckpointError(f"'{path}' does not match the architecture in its own metadata.") from exc
+        raise CheckpointError(
+            f"'{path}' does not match the architecture in its own metadata."
+        ) from exc
     return g.eval()

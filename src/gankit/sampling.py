@@ -17,7 +17,9 @@ from gankit.training.generator_io import LoadedRun
 from gankit.training.outputs import generate
 
 
-def make_labels(run: LoadedRun, n: int, class_index: int | None, gen: torch.Generator) -> torch.Tensor | None:
+def make_labels(
+    run: LoadedRun, n: int, class_index: int | None, gen: torch.Generator
+) -> torch.Tensor | None:
     """Labels to condition on: all ``class_index``, or uniform; None for unconditional runs."""
     if run.num_classes == 0:
         if class_index is not None:
@@ -50,7 +52,13 @@ def class_grid_labels(num_classes: int, per_class: int) -> torch.Tensor:
 
 @torch.no_grad()
 def best_of(
-    run: LoadedRun, k: int, *, pool: int, seed: int = 0, class_index: int | None = None, device: str = "cpu"
+    run: LoadedRun,
+    k: int,
+    *,
+    pool: int,
+    seed: int = 0,
+    class_index: int | None = None,
+    device: str = "cpu",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` images of a pool of ``pool`` that the discriminator scores as most real."""
     if not 1 <= k <= pool:
@@ -91,7 +99,12 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def interpolation(
-    run: LoadedRun, *, rows: int = 6, steps: int = 10, seed: int = 0, class_index: int | None = None,
+    run: LoadedRun,
+    *,
+    rows: int = 6,
+    steps: int = 10,
+    seed: int = 0,
+    class_index: int | None = None,
     device: str = "cpu",
 ) -> torch.Tensor:
     """Images [rows * steps, C, H, W]: each row walks on the sphere between two random latents."""
@@ -108,7 +121,9 @@ def interpolation(
 def write_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None) -> None:
     """uint8 NHWC images plus labels (-1 when unconditional), atomically."""
     nhwc = images.permute(0, 2, 3, 1).contiguous().numpy()
-    lab = (labels if labels is not None else torch.full((len(images),), -1)).numpy().astype(np.int64)
+    lab = (
+        (labels if labels is not None else torch.full((len(images),), -1)).numpy().astype(np.int64)
+    )
 
     def writer(handle: io.BytesIO) -> None:
         np.savez(handle, images=nhwc, labels=lab)
@@ -125,4 +140,6 @@ def write_folder(folder: Path, images: torch.Tensor) -> None:
     width = max(5, len(str(len(images) - 1)))
     for i, array in enumerate(nhwc):
         img = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-        atomic_write_with(folder / f"{i:0{width}d}.png", lambda h, img=img: img.save(h, format="PNG"))
+        atomic_write_with(
+            folder / f"{i:0{width}d}.png", lambda h, img=img: img.save(h, format="PNG")
+        )

@@ -13,16 +13,33 @@ from gankit.cli import main
 from tests.conftest import needs_fashion
 
 TINY = [
-    "--set", "model.generator.width=8", "--set", "model.discriminator.width=8",
-    "--set", "train.batch_size=32", "--set", "train.log_every=10",
+    "--set",
+    "model.generator.width=8",
+    "--set",
+    "model.discriminator.width=8",
+    "--set",
+    "train.batch_size=32",
+    "--set",
+    "train.log_every=10",
 ]
 
 
 @needs_fashion
 def test_train_sample_on_real_fashion_mnist(tmp_path, capsys) -> None:
     run = tmp_path / "run"
-    code = main(["train", "dcgan-fashion", *TINY, "--set", "train.steps=30", "--out", str(run),
-                 "--quiet", "--json"])
+    code = main(
+        [
+            "train",
+            "dcgan-fashion",
+            *TINY,
+            "--set",
+            "train.steps=30",
+            "--out",
+            str(run),
+            "--quiet",
+            "--json",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["step"] == 30 and summary["status"] == "completed"
@@ -73,5 +90,7 @@ def test_user_errors_are_one_sentence_without_traceback(argv, fragment, capsys) 
 
 
 def test_python_dash_m_entry_point() -> None:
-    proc = subprocess.run([sys.executable, "-m", "gankit", "recipes"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gankit", "recipes"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0 and "dcgan-fashion" in proc.stdout

@@ -145,8 +145,8 @@ def write_celeba(base: Path, n: int = 6, *, partition: bool = True, attrs: bool 
     for k, name in enumerate(names):
         save_image(image_dir / name, celeba_face(k), quality=95, subsampling=0)
     if partition:
-        codes = [0, 0, 0, 1, 2, 2] + [0] * max(0, n - 6)
-        lines = [f"{name} {code}" for name, code in zip(names, codes)]
+        codes = ([0, 0, 0, 1, 2, 2] + [0] * max(0, n - 6))[:n]
+        lines = [f"{name} {code}" for name, code in zip(names, codes, strict=True)]
         (base / "celeba" / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
     if attrs:
         rows = [f"{name} {'-1' if k % 2 else ' 1'}  1" for k, name in enumerate(names)]

@@ -31,7 +31,7 @@ def test_custom_size_and_layout_without_partition(tmp_path):
     image_dir = write_celeba(tmp_path / "base", n=4, partition=False, attrs=False)
     ds = load_dataset("celeba", root=image_dir.parent.parent, image_size=32)
     assert ds.images.shape == (4, 3, 32, 32) and ds.attributes is None
-    with pytest.raises(DataError, match="list_eval_partition.txt"):
+    with pytest.raises(DataError, match=r"list_eval_partition\.txt"):
         load_dataset("celeba", "test", root=tmp_path / "base")
 
 

@@ -83,7 +83,7 @@ def test_prepare_tries_next_mirror_and_reports_offline(tmp_path, monkeypatch):
     path = prepare_dataset("mnist", tmp_path / "data", mirrors=[dead, mirror.as_uri()])
     assert path == tmp_path / "data" / "MNIST" / "raw"
     assert prepare_dataset("mnist", tmp_path / "data", mirrors=[dead]) == path  # already there
-    with pytest.raises(DataError, match="Could not download .* check that this machine is online"):
+    with pytest.raises(DataError, match=r"Could not download .* check that this machine is online"):
         prepare_dataset("mnist", tmp_path / "other", mirrors=[dead])
 
 

@@ -70,5 +70,5 @@ def test_layout_errors(tmp_path):
         load_dataset("folder", root=tmp_path / "missing")
     save_image(tmp_path / "loose.png", _rgb(4, 4, (0, 0, 0)))
     save_image(tmp_path / "cls" / "x.png", _rgb(4, 4, (0, 0, 0)))
-    with pytest.raises(DataError, match="loose.png"):
+    with pytest.raises(DataError, match=r"loose\.png"):
         load_dataset("folder", root=tmp_path)

@@ -99,7 +99,7 @@ def test_count_mismatch_and_bad_labels(tmp_path):
     folder = tmp_path / "MNIST" / "raw"
     write_mnist(folder)
     write_idx(folder / "train-labels-idx1-ubyte", np.zeros(5, np.uint8), gz=False)
-    with pytest.raises(DataError, match="12 images but .* 5 labels"):
+    with pytest.raises(DataError, match=r"12 images but .* 5 labels"):
         load_dataset("mnist", root=tmp_path)
     write_idx(folder / "train-labels-idx1-ubyte", np.full(12, 10, np.uint8), gz=False)
     with pytest.raises(DataError, match="label 10"):

@@ -54,6 +54,11 @@ def test_rotation_zero_is_identity_and_ninety_matches_rot90():
     assert torch.allclose(turned[:2], torch.rot90(x[:2], 1, (2, 3)), atol=1e-5)  # counter-clockwise
     assert torch.allclose(turned[2], torch.rot90(x[2], -1, (1, 2)), atol=1e-5)
     assert torch.allclose(turned[3], torch.rot90(x[3], 2, (1, 2)), atol=1e-5)
+    wide = torch.zeros(1, 1, 9, 15)
+    wide[0, 0, 4, 7:] = 1.0  # a horizontal bar from the centre to the right edge
+    up = rotate(wide, torch.tensor([90.0]), padding_mode="zeros")[0, 0]
+    assert torch.allclose(up[:5, 7], torch.ones(5), atol=1e-5)  # now points up, undistorted
+    assert float(up[5:, :].abs().sum()) < 1e-5 and float(up[:, 8:].abs().sum()) < 1e-5
 
 
 def test_augment_batched_and_seeded():

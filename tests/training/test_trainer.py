@@ -14,7 +14,9 @@ from gankit.training.trainer import Trainer
 from tests.conftest import tiny_overrides
 
 
-def _train(tmp_path, name: str, steps: int, *, resume: bool = False, recipe: str = "dcgan-fashion", **extra):
+def _train(
+    tmp_path, name: str, steps: int, *, resume: bool = False, recipe: str = "dcgan-fashion", **extra
+):
     cfg = load_config(recipe, tiny_overrides(**{"train.steps": steps, **extra}))
     trainer = Trainer(cfg, tmp_path / name, resume=resume, progress=False)
     return trainer, trainer.fit()
@@ -22,15 +24,23 @@ def _train(tmp_path, name: str, steps: int, *, resume: bool = False, recipe: str
 
 def _weights(run_dir) -> dict[str, torch.Tensor]:
     state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
-    return {**{f"g.{k}": v for k, v in state["generator"].items()},
-            **{f"d.{k}": v for k, v in state["discriminator"].items()}}
+    return {
+        **{f"g.{k}": v for k, v in state["generator"].items()},
+        **{f"d.{k}": v for k, v in state["discriminator"].items()},
+    }
 
 
 def test_run_directory_contents(tmp_path) -> None:
     _, result = _train(tmp_path, "run", 8)
     run = tmp_path / "run"
     assert result.step == 8 and result.status == "completed"
-    for name in ("config.yaml", "metrics.jsonl", "losses.png", "checkpoints/last.pt", "report.html"):
+    for name in (
+        "config.yaml",
+        "metrics.jsonl",
+        "losses.png",
+        "checkpoints/last.pt",
+        "report.html",
+    ):
         assert (run / name).exists(), name
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     train_rows = [r for r in rows if r["kind"] == "train"]
@@ -51,8 +61,11 @@ def test_resume_matches_uninterrupted_run(tmp_path) -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
-             if json.loads(line)["kind"] == "train"]
+    steps = [
+        json.loads(line)["step"]
+        for line in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
+        if json.loads(line)["kind"] == "train"
+    ]
     assert steps == sorted(set(steps)), "resumed log must not duplicate rows"
 
 
@@ -73,10 +86,20 @@ def test_n_critic_consumes_batches(tmp_path) -> None:
 
 def test_divergence_stops_with_checkpoint_named(tmp_path) -> None:
     with pytest.raises(DivergenceError, match="diverged"):
-        _train(tmp_path, "nan", 6, **{"optim.discriminator.lr": 1e30, "optim.generator.lr": 1e30,
-                                      "objective.loss": "wasserstein"})
+        _train(
+            tmp_path,
+            "nan",
+            6,
+            **{
+                "optim.discriminator.lr": 1e30,
+                "optim.generator.lr": 1e30,
+                "objective.loss": "wasserstein",
+            },
+        )
 
 
 def test_time_budget_stops(tmp_path) -> None:
-    _, result = _train(tmp_path, "budget", 10_000, **{"train.steps": "null", "train.max_minutes": 0.002})
+    _, result = _train(
+        tmp_path, "budget", 10_000, **{"train.steps": "null", "train.max_minutes": 0.002}
+    )
     assert 0 < result.step < 10_000

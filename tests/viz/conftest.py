@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,36 +61,42 @@ def eval_rows(fids: list[float], step_every: int = 100, **extra) -> list[dict]:
 RunFactory = Callable[..., Path]
 
 
+def build_run(
+    root: Path,
+    name: str,
+    *,
+    fids: list[float] | None = None,
+    epochs: int = 3,
+    config: bool = True,
+    metrics: bool = True,
+    best: bool = False,
+    recipe: str = "dcgan-fashion",
+) -> Path:
+    """A fake run directory ``root/name`` with config, metrics (torn last line) and grids."""
+    run = root / name
+    run.mkdir(parents=True)
+    if config:
+        (run / "config.yaml").write_text(
+            f"recipe: {recipe}\ndata:\n  name: fashion-mnist\n  image_size: 28\n"
+            "train:\n  batch_size: 64\n  note: '<b>not bold</b> & co'\n"
+        )
+    if metrics:
+        rows = train_rows() + eval_rows(fids if fids is not None else [120.0, 60.5, 42.25])
+        rows.append({"kind": "event", "step": 200, "event": "checkpoint"})
+        text = "\n".join(json.dumps(r) for r in rows) + "\n"
+        (run / "metrics.jsonl").write_text(text + '{"kind": "train", "step": 2')  # torn tail
+    for epoch in range(1, epochs + 1):
+        write_png(run / "samples" / f"epoch_{epoch:03d}.png", 40 * epoch)
+    if best:
+        write_png(run / "samples" / "best.png", 7, mode="RGB")
+    return run
+
+
 @pytest.fixture
 def make_run(tmp_path: Path) -> RunFactory:
-    """``make_run(name, fids=[...], epochs=3, config=True, metrics=True, best=False)``."""
+    """``make_run(name, **kw)``: :func:`build_run` under ``tmp_path/runs``."""
 
-    def factory(
-        name: str,
-        *,
-        fids: list[float] | None = None,
-        epochs: int = 3,
-        config: bool = True,
-        metrics: bool = True,
-        best: bool = False,
-        recipe: str = "dcgan-fashion",
-    ) -> Path:
-        run = tmp_path / "runs" / name
-        run.mkdir(parents=True)
-        if config:
-            (run / "config.yaml").write_text(
-                f"recipe: {recipe}\ndata:\n  name: fashion-mnist\n  image_size: 28\n"
-                "train:\n  batch_size: 64\n  note: '<b>not bold</b> & co'\n"
-            )
-        if metrics:
-            rows = train_rows() + eval_rows(fids if fids is not None else [120.0, 60.5, 42.25])
-            rows.append({"kind": "event", "step": 200, "event": "checkpoint"})
-            text = "\n".join(json.dumps(r) for r in rows) + "\n"
-            (run / "metrics.jsonl").write_text(text + '{"kind": "train", "step": 2')  # torn tail
-        for epoch in range(1, epochs + 1):
-            write_png(run / "samples" / f"epoch_{epoch:03d}.png", 40 * epoch)
-        if best:
-            write_png(run / "samples" / "best.png", 7, mode="RGB")
-        return run
+    def factory(name: str, **kwargs: Any) -> Path:
+        return build_run(tmp_path / "runs", name, **kwargs)
 
     return factory

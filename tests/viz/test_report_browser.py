@@ -20,6 +20,8 @@ from PIL import Image
 
 from gankit.viz.report import write_compare_report
 
+from .conftest import build_run
+
 pytestmark = pytest.mark.slow
 
 TIMEOUT_S = 60
@@ -84,11 +86,12 @@ def _body_data(dom: str) -> dict[str, str]:
     return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1)))
 
 
-@pytest.fixture
-def report(make_run, tmp_path) -> Path:
-    a = make_run("run-a", fids=[200.0, 42.25], best=True)
-    b = make_run("run-b", fids=[150.0, 55.5], recipe="wgan-gp-fashion")
-    return write_compare_report([a, b], tmp_path / "report.html")
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser")
+    a = build_run(root / "runs", "run-a", fids=[200.0, 42.25], best=True)
+    b = build_run(root / "runs", "run-b", fids=[150.0, 55.5], recipe="wgan-gp-fashion")
+    return write_compare_report([a, b], root / "report.html")
 
 
 def test_report_images_load_and_table_renders(report, tmp_path):

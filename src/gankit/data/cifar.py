@@ -89,7 +89,8 @@ def safe_unpickle(path: Path) -> Any:
     except UnsafePickleError as exc:
         raise DataError(
             f"{path} asks to load {exc}, which a genuine CIFAR-10 batch never does, so it was "
-            "refused without running anything; delete it and download CIFAR-10 again from the official site."
+            "refused without running anything; delete it and download CIFAR-10 again from "
+            "the official site."
         ) from None
     except Exception as exc:  # truncated/corrupt pickles raise many unrelated types
         raise DataError(

@@ -127,7 +127,7 @@ def decode_files(
         for i in range(start, min(start + CHUNK, len(paths))):
             try:
                 results[i] = decode(i, paths[i])
-            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            except Exception:  # Pillow raises OSError, SyntaxError, ValueError, struct.error...
                 bad.append(paths[i])
         return bad
 

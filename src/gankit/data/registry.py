@@ -109,7 +109,7 @@ def _not_found(name: str, split: str, looked: Sequence[Path]) -> DataError:
 
 def _locate(name: str, split: str, root: PathLike | None, want_download: bool) -> Path:
     found, looked = find_dataset(name, split, root)
-    if found is None and want_download:
+    if found is None and want_download and name in download.SOURCES:
         download.download_dataset(name, root)
         found, looked = find_dataset(name, split, root)
     if found is None:

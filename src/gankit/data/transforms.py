@@ -143,10 +143,14 @@ def rotate(
     rad = degrees.to(device=batch.device, dtype=work.dtype) * (math.pi / 180.0)
     cos, sin = torch.cos(rad), torch.sin(rad)
     zero = torch.zeros_like(rad)
-    # Output pixel (x, y) samples input at R(-angle) (x, y); y points down in normalised coords,
-    # so this matrix turns content counter-clockwise on screen.
+    # Output pixel (x, y) samples the input at R (x, y); with y pointing down this turns the
+    # content counter-clockwise on screen. affine_grid works in coordinates normalised by W/2 and
+    # H/2, so the off-diagonal terms carry the aspect ratio to keep non-square images undistorted.
+    height, width = work.shape[-2:]
     theta = torch.stack(
-        [torch.stack([cos, -sin, zero], dim=1), torch.stack([sin, cos, zero], dim=1)], dim=1
+        [torch.stack([cos, -sin * (height / width), zero], dim=1),
+         torch.stack([sin * (width / height), cos, zero], dim=1)],
+        dim=1,
     )
     grid = F.affine_grid(theta, [n, *work.shape[1:]], align_corners=False)
     out = F.grid_sample(work, grid, mode="bilinear", padding_mode=padding_mode,

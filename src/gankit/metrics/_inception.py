@@ -78,12 +78,40 @@ class _Chain(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for conv in self.convs:
-            x = torch.relu_(conv(x))
+            x = conv(x)
         return x
 
 
-def _avg3(x: torch.Tensor) -> torch.Tensor:
-    return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+class _Heads(nn.Module):
+    """Several 1x1 conv+ReLU heads reading the same input."""
+
+    def __init__(self, *layers: torch.nn.Module) -> None:
+        super().__init__()
+        if MERGE:
+            self.merged = _Conv(*layers)
+        else:
+            self.convs = nn.ModuleList(_Conv(layer) for layer in layers)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        if MERGE:
+            return list(self.merged(x).split(self.merged.sizes, dim=1))
+        return [c(x) for c in self.convs]
+
+
+def _tower_rest(tower: torch.nn.Module) -> _Chain:
+    return _Chain(*(child for name, child in tower.named_children() if name != "conv"))
+
+
+class _AvgBranch(nn.Module):
+    """``relu(avg_pool(conv1x1(x)))``: equal to the graph's ``relu(conv1x1(avg_pool(x)))``."""
+
+    def __init__(self, layer: torch.nn.Module) -> None:
+        super().__init__()
+        self.conv = _Conv(layer, relu=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.avg_pool2d(self.conv(x), 3, stride=1, padding=1, count_include_pad=False)
+        return torch.relu_(y)
 
 
 class _BlockAC(nn.Module):
@@ -91,19 +119,14 @@ class _BlockAC(nn.Module):
 
     def __init__(self, block: torch.nn.Module) -> None:
         super().__init__()
-        towers = [block.tower, block.tower_1]
-        self.head = _Conv(block.conv, *(t.conv for t in towers), block.tower_2.conv)
-        self.towers = nn.ModuleList(
-            _Chain(*(child for name, child in t.named_children() if name != "conv"))
-            for t in towers
-        )
+        self.heads = _Heads(block.conv, block.tower.conv, block.tower_1.conv)
+        self.tower_a = _tower_rest(block.tower)
+        self.tower_b = _tower_rest(block.tower_1)
+        self.pool = _AvgBranch(block.tower_2.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.head(x)
-        n_relu = sum(self.head.sizes[:3])
-        direct, t0, t1 = torch.relu(h[:, :n_relu]).split(self.head.sizes[:3], dim=1)
-        pooled = torch.relu_(_avg3(h[:, n_relu:]))
-        return torch.cat([direct, self.towers[0](t0), self.towers[1](t1), pooled], dim=1)
+        direct, a, b = self.heads(x)
+        return torch.cat([direct, self.tower_a(a), self.tower_b(b), self.pool(x)], dim=1)
 
 
 class _BlockB(nn.Module):
@@ -115,8 +138,7 @@ class _BlockB(nn.Module):
         self.tower = _Chain(*(child for _, child in block.tower.named_children()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pooled = F.max_pool2d(x, 3, stride=2)
-        return torch.cat([torch.relu_(self.conv(x)), self.tower(x), pooled], dim=1)
+        return torch.cat([self.conv(x), self.tower(x), F.max_pool2d(x, 3, stride=2)], dim=1)
 
 
 class _BlockD(nn.Module):
@@ -124,17 +146,14 @@ class _BlockD(nn.Module):
 
     def __init__(self, block: torch.nn.Module) -> None:
         super().__init__()
-        towers = [block.tower, block.tower_1]
-        self.head = _Conv(*(t.conv for t in towers))
-        self.towers = nn.ModuleList(
-            _Chain(*(child for name, child in t.named_children() if name != "conv"))
-            for t in towers
-        )
+        self.heads = _Heads(block.tower.conv, block.tower_1.conv)
+        self.tower_a = _tower_rest(block.tower)
+        self.tower_b = _tower_rest(block.tower_1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t0, t1 = torch.relu_(self.head(x)).split(self.head.sizes, dim=1)
+        a, b = self.heads(x)
         pooled = F.max_pool2d(x, 3, stride=2)
-        return torch.cat([self.towers[0](t0), self.towers[1](t1), pooled], dim=1)
+        return torch.cat([self.tower_a(a), self.tower_b(b), pooled], dim=1)
 
 
 class _BlockE(nn.Module):
@@ -142,31 +161,27 @@ class _BlockE(nn.Module):
 
     def __init__(self, block: torch.nn.Module, *, max_pool: bool) -> None:
         super().__init__()
-        self.max_pool = max_pool
-        heads = [block.conv, block.tower_conv, block.tower_1_conv]
-        if max_pool:  # max pool does not commute with the convolution: keep it separate
-            self.pool_conv = _Conv(block.tower_2_conv)
-        else:
-            heads.append(block.tower_2_conv)
-        self.head = _Conv(*heads)
+        self.heads = _Heads(block.conv, block.tower_conv, block.tower_1_conv)
         self.a_1x3 = _Conv(block.tower_mixed_conv)
         self.a_3x1 = _Conv(block.tower_mixed_conv_1)
         self.b_3x3 = _Conv(block.tower_1_conv_1)
         self.b_1x3 = _Conv(block.tower_1_mixed_conv)
         self.b_3x1 = _Conv(block.tower_1_mixed_conv_1)
+        self.max_pool = max_pool
+        if max_pool:  # a max pool does not commute with the convolution
+            self.pool_conv = _Conv(block.tower_2_conv)
+        else:
+            self.pool = _AvgBranch(block.tower_2_conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.head(x)
-        direct, a, b = torch.relu(h[:, : sum(self.head.sizes[:3])]).split(
-            self.head.sizes[:3], dim=1
-        )
+        direct, a, b = self.heads(x)
+        b = self.b_3x3(b)
         if self.max_pool:
-            pooled = torch.relu_(self.pool_conv(F.max_pool2d(x, 3, stride=1, padding=1)))
+            pooled = self.pool_conv(F.max_pool2d(x, 3, stride=1, padding=1))
         else:
-            pooled = torch.relu_(_avg3(h[:, sum(self.head.sizes[:3]) :]))
-        b = torch.relu_(self.b_3x3(b))
-        parts = [direct, self.a_1x3(a), self.a_3x1(a), self.b_1x3(b), self.b_3x1(b)]
-        return torch.cat([torch.relu_(p) if i else p for i, p in enumerate(parts)] + [pooled], 1)
+            pooled = self.pool(x)
+        parts = [direct, self.a_1x3(a), self.a_3x1(a), self.b_1x3(b), self.b_3x1(b), pooled]
+        return torch.cat(parts, dim=1)
 
 
 class FastInception(nn.Module):

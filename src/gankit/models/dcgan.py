@@ -11,7 +11,8 @@ Discriminator: stride-2 4x4 convs halve the size down to ``b x b`` with channels
 first when ``norm: batch``, optional dropout, no pooling. The ``b x b`` map is flattened and a
 linear head gives the logit (the same function as DCGAN's final ``b x b`` valid conv).
 
-Weights are initialised N(0, 0.02), batch norm scales N(1, 0.02). ``attention_res`` inserts a
+``dropout`` > 0 adds dropout after every hidden activation of either network. Weights are
+initialised N(0, 0.02), batch norm scales N(1, 0.02). ``attention_res`` inserts a
 SAGAN self-attention block after the layer producing that feature-map size.
 """
 

@@ -78,7 +78,9 @@ def resolve_checkpoint(run_or_ckpt: str | os.PathLike[str], prefer: str = "last"
         for name in (f"{prefer}.pt", "last.pt"):
             if (folder / name).is_file():
                 return folder / name
-        raise CheckpointError(f"'{path}' holds no checkpoints/last.pt; is it a gankit run directory?")
+        raise CheckpointError(
+            f"'{path}' holds no checkpoints/last.pt; is it a gankit run directory?"
+        )
     raise CheckpointError(f"'{path}' is neither a run directory nor a checkpoint file.")
 
 

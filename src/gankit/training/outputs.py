@@ -173,7 +173,9 @@ class SampleWriter:
         evals = [r for r in rows if r.get("kind") == "eval"]
         if evals:
             plot_fid(evals, tr.run.root / "fid.png")
-        frames = sorted(p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_")))
+        frames = sorted(
+            p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_"))
+        )
         if final:
             frames.append(path)
         if len(frames) > 1:
@@ -203,7 +205,12 @@ def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:
         seed=t.seed,
         data_root=tr.cfg.data.root,
     )
-    row = {"kind": "eval", "step": tr.step, **result, "eval_time_s": round(time.perf_counter() - started, 2)}
+    row = {
+        "kind": "eval",
+        "step": tr.step,
+        **result,
+        "eval_time_s": round(time.perf_counter() - started, 2),
+    }
     tr.run.append_metrics(row)
     fid = result.get("fid")
     if fid is not None and (tr.best_fid is None or fid < tr.best_fid):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import ContextManager
 
 import torch
 
@@ -13,7 +12,7 @@ from gankit.errors import ConfigError
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def autocast_factory(precision: str, device: torch.device) -> Callable[[], ContextManager[None]]:
+def autocast_factory(precision: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager[None]]:
     """A zero-argument factory of autocast contexts for ``precision`` on ``device``."""
     if precision == "fp32":
         return contextlib.nullcontext

@@ -13,7 +13,14 @@ from gankit.atomic import atomic_write_text
 from gankit.errors import RunDirError
 
 # Everything gankit writes in a run directory; --force removes exactly these.
-RUN_FILES = ("config.yaml", "metrics.jsonl", "losses.png", "fid.png", "animation.gif", "report.html")
+RUN_FILES = (
+    "config.yaml",
+    "metrics.jsonl",
+    "losses.png",
+    "fid.png",
+    "animation.gif",
+    "report.html",
+)
 RUN_DIRS = ("checkpoints", "samples", "tensorboard")
 
 
@@ -55,12 +62,16 @@ class RunDir:
             self.samples.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunDirError(
-                f"Cannot create run directory '{self.root}' ({exc.strerror}); choose a writable --out."
+                f"Cannot create run directory '{self.root}' ({exc.strerror}); "
+                "choose a writable --out."
             ) from exc
 
     def append_metrics(self, row: dict[str, Any]) -> None:
         """Append one JSON row (non-finite numbers are written as null, keeping valid JSON)."""
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+        clean = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in row.items()
+        }
         with open(self.metrics, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(clean) + "\n")
             handle.flush()

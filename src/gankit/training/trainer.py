@@ -14,6 +14,7 @@ device tensors and read back once per ``log_every`` steps (no host sync per step
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -85,10 +86,9 @@ class _StopRequest:
 
     def __enter__(self) -> _StopRequest:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            # signal.signal fails outside the main thread (e.g. a test runner thread).
+            with contextlib.suppress(ValueError):
                 self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread (e.g. inside a test runner thread)
-                pass
         return self
 
     def _handle(self, signum: int, _frame: Any) -> None:
@@ -223,7 +223,9 @@ class Trainer:
         if t.epochs is not None:
             candidates.append(max(1, math.ceil(t.epochs * per_epoch)))
         if not candidates and t.max_minutes is None:
-            raise ConfigError("Set how long to train: train.steps, train.epochs or train.max_minutes.")
+            raise ConfigError(
+                "Set how long to train: train.steps, train.epochs or train.max_minutes."
+            )
         return min(candidates) if candidates else None
 
     # ------------------------------------------------------------------ state
@@ -293,7 +295,9 @@ class Trainer:
         )
         return z, y
 
-    def _backward_step(self, loss: torch.Tensor, net: nn.Module, opt: torch.optim.Optimizer) -> None:
+    def _backward_step(
+        self, loss: torch.Tensor, net: nn.Module, opt: torch.optim.Optimizer
+    ) -> None:
         opt.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -384,9 +388,8 @@ class Trainer:
                 stats, epoch_ended = self.train_step()
                 logger.accumulate(stats)
                 log_now = self.step % t.log_every == 0 or self._done()
-                if log_now:
-                    if self.device.type == "cuda":
-                        torch.cuda.synchronize(self.device)
+                if log_now and self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
                 self.wall_time += time.perf_counter() - started
                 if log_now:
                     row = logger.flush(images_per_step)
@@ -433,13 +436,20 @@ class Trainer:
 
     def _handle_divergence(self, row: dict[str, Any]) -> None:
         last = self.run.last
-        where = f"last good checkpoint: {last}" if last.exists() else "no checkpoint was written yet"
+        where = (
+            f"last good checkpoint: {last}" if last.exists() else "no checkpoint was written yet"
+        )
         if self.cfg.train.on_divergence == "rollback" and last.exists():
             self._load(last)
             self.lr_scale *= self.cfg.train.rollback_lr_factor
             if self.dist.is_main:
                 self.run.append_metrics(
-                    {"kind": "event", "event": "rollback", "step": self.step, "lr_scale": self.lr_scale}
+                    {
+                        "kind": "event",
+                        "event": "rollback",
+                        "step": self.step,
+                        "lr_scale": self.lr_scale,
+                    }
                 )
             print(
                 f"Divergence detected; rolled back to step {self.step} and scaled learning rates "

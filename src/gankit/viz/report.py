@@ -249,7 +249,7 @@ def _figure(img_html: str, caption: str) -> str:
 
 def _run_section(run: RunInfo, name: str, *, single: bool) -> str:
     parts = [f'<section class="run"><h3>{html.escape(name)}</h3>']
-    parts.append(f'<p class="path">{html.escape(str(run.path))}</p>')
+    parts.append(f'<p class="path">{html.escape(str(run.path.resolve()))}</p>')
     figures = []
     loss_png = _read_image(run.path / "losses.png")
     if loss_png is None and run.train_rows:
