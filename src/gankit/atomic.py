@@ -23,6 +23,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp creates 0600 files; give outputs the mode a plain open() would.
+        os.chmod(tmp_name, 0o666 & ~_current_umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
@@ -33,6 +35,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
             os.unlink(tmp_name)
         raise
     _fsync_dir(target.parent)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -47,6 +55,24 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files that writers killed mid-write (SIGKILL, power loss) left behind.
+
+    A killed writer cannot clean up, and checkpoint-sized leftovers would pile up with every
+    crash. Only call this when no writer can be active in ``folder`` (e.g. when a run starts).
+    """
+    removed: list[Path] = []
+    root = Path(folder)
+    if not root.is_dir():
+        return removed
+    for path in root.glob(".*.tmp"):
+        if path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -72,8 +98,13 @@ def atomic_write_with(path: str | os.PathLike[str], writer: Callable[[IO[bytes]]
 
 
 def atomic_torch_save(obj: object, path: str | os.PathLike[str]) -> None:
-    """``torch.save`` to ``path`` atomically (imported lazily to keep this module light)."""
+    """``torch.save`` to ``path`` atomically (imported lazily to keep this module light).
+
+    The object is serialised in memory first: when ``torch.save`` streams into a file that hits
+    a full disk, its zip writer turns the ``OSError`` into an opaque ``RuntimeError``
+    ("unexpected pos"), so callers could not report "disk full". Writing finished bytes keeps
+    disk errors as ``OSError`` (checkpoints are small next to the memory training uses).
+    """
     import torch
 
-    with atomic_open(path, "wb") as handle:
-        torch.save(obj, handle)
+    atomic_write_with(path, lambda handle: torch.save(obj, handle))

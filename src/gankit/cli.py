@@ -8,12 +8,17 @@ messages go to stderr so the JSON can be piped.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from gankit.errors import GankitError
+from gankit.errors import CheckpointError, GankitError, RunDirError
+
+# OS errors a user fixes (full disk, quota, read-only or forbidden path): one sentence, no trace.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_USER_FIXABLE_ERRNOS = _WRITE_ERRNOS | {errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
 
 
 def _print_json(obj: dict[str, Any]) -> None:
@@ -29,19 +34,14 @@ def _err(msg: str) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from gankit.config import dump_yaml, from_dict, load_config
-    from gankit.training.checkpoint import load_checkpoint
     from gankit.training.rundir import RunDir
 
     if args.resume:
         if not args.out:
             raise GankitError("--resume needs --out RUN_DIR naming the run to continue.")
         run = RunDir(args.out)
-        if not run.last.exists():
-            raise GankitError(
-                f"Cannot resume: '{run.root}' has no checkpoints/last.pt; start a new run "
-                "without --resume."
-            )
-        cfg = from_dict(load_checkpoint(run.last)["config"])
+        run.check_resumable()
+        cfg = from_dict(_load_resume_checkpoint(run)["config"])
         from gankit.config import parse_override, set_key, validate
 
         for text in args.set or []:
@@ -60,7 +60,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     from gankit.training.trainer import Trainer
 
     trainer = Trainer(cfg, out, resume=args.resume, force=args.force, progress=not args.quiet)
-    result = trainer.fit()
+    try:
+        result = trainer.fit()
+    except OSError as exc:  # full disk / read-only folder while writing logs or pictures
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        hint = (
+            f"then resume with: gankit train --resume --out {out}"
+            if trainer.run.last.exists()
+            else "then start the run again"
+        )
+        raise RunDirError(
+            f"{_os_error_text(exc)}; free disk space or fix permissions, {hint}."
+        ) from exc
     if not trainer.dist.is_main:
         return 0
     summary = {
@@ -82,6 +94,30 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"outputs in {out}/"
     )
     return 0
+
+
+def _load_resume_checkpoint(run: Any) -> dict[str, Any]:
+    """``last.pt`` of a run; if it is damaged, name the newest periodic copy that loads."""
+    from gankit.training.checkpoint import load_checkpoint
+
+    try:
+        return load_checkpoint(run.last)
+    except CheckpointError as exc:
+        for candidate in sorted(run.checkpoints.glob("step_*.pt"), reverse=True):
+            try:
+                load_checkpoint(candidate)
+            except CheckpointError:
+                continue
+            raise CheckpointError(
+                f"{str(exc).rstrip('.').split(';')[0]}; copy {candidate} over it and resume again."
+            ) from exc
+        raise
+
+
+def _os_error_text(exc: OSError) -> str:
+    """An OSError as words a user reads ("No space left on device for 'x'"), no errno number."""
+    what = exc.strerror or str(exc)
+    return f"{what} for '{exc.filename}'" if exc.filename else what
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -336,3 +372,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:
+        if exc.errno not in _USER_FIXABLE_ERRNOS:
+            raise
+        writing = exc.errno in _WRITE_ERRNOS
+        fix = "free disk space or fix permissions" if writing else "check the path"
+        _err(f"error: {_os_error_text(exc)}; {fix} and try again.")
+        return 2

@@ -215,7 +215,8 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        is_null = value is None or (isinstance(value, str) and value.lower() in ("null", "none", "~"))
+        null_words = ("null", "none", "~")
+        is_null = value is None or (isinstance(value, str) and value.lower() in null_words)
         if is_null and type(None) in args:
             return None
         non_none = [a for a in args if a is not type(None)]

@@ -14,7 +14,7 @@ from torch import nn
 
 from gankit.atomic import atomic_write_bytes
 from gankit.config import from_dict, to_dict
-from gankit.errors import CheckpointError
+from gankit.errors import CheckpointError, ConfigError
 from gankit.models import build_generator
 from gankit.training.generator_io import load_run
 
@@ -58,9 +58,13 @@ def load_exported_generator(path: str | os.PathLike[str]) -> nn.Module:
         raise CheckpointError(f"'{path}' is not a valid safetensors file.") from exc
     if meta.get("format") != "gankit-generator":
         raise CheckpointError(f"'{path}' is not a gankit generator export.")
-    cfg = from_dict(json.loads(meta["config"]))
-    shape = tuple(json.loads(meta["image_shape"]))
-    g = build_generator(cfg.model, image_shape=shape, num_classes=int(meta["num_classes"]))
+    try:  # the header is plain JSON anyone can edit: validate it like a config file
+        cfg = from_dict(json.loads(meta["config"]))
+        shape = tuple(int(v) for v in json.loads(meta["image_shape"]))
+        num_classes = int(meta["num_classes"])
+    except (KeyError, ValueError, TypeError, ConfigError) as exc:
+        raise CheckpointError(f"'{path}' has damaged gankit metadata; export it again.") from exc
+    g = build_generator(cfg.model, image_shape=shape, num_classes=num_classes)
     try:
         g.load_state_dict(tensors)
     except RuntimeError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import pickletools
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,14 @@ from gankit.errors import CheckpointError
 
 FORMAT = "gankit-checkpoint"
 VERSION = 1
+ZIP_MAGIC = b"PK\x03\x04"
+# What sampling and resuming read; Trainer.state_dict always writes all of them.
+REQUIRED_KEYS = (
+    "config", "image_shape", "num_classes", "generator", "discriminator", "opt_g", "opt_d",
+    "step", "batches",
+)
+# Globals a genuine torch checkpoint references (only used to word the refusal message).
+_SAFE_GLOBAL_PREFIXES = ("torch.", "collections.OrderedDict", "_codecs.encode")
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -36,32 +46,118 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None
 
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> dict[str, Any]:
-    """Load a gankit checkpoint safely, turning every failure into one clear sentence."""
+    """Load a gankit checkpoint safely, turning every failure into one clear sentence.
+
+    gankit only ever writes PyTorch's zip format, so anything else is refused before any
+    unpickling happens. Inside a zip, ``torch.load(weights_only=True)`` refuses globals outside
+    its allow-list; the pickle stream is then scanned (never executed) to tell the user whether
+    the file was crafted to import code or is simply damaged -- the fixes differ.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Checkpoint '{path}' does not exist.")
+    corrupt = CheckpointError(
+        f"Checkpoint '{path}' is truncated or corrupt; use another one from its checkpoints/ "
+        "folder."
+    )
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with open(path, "rb") as handle:
+            magic = handle.read(len(ZIP_MAGIC))
+        if magic != ZIP_MAGIC:
+            # Not the zip format gankit writes: never unpickle it, only say which problem it is.
+            _refuse_if_code(path, _pickle_globals(path.read_bytes()))
+            raise corrupt
+    except OSError as exc:
+        raise CheckpointError(
+            f"Cannot read checkpoint '{path}' ({exc.strerror or exc}); check its permissions."
+        ) from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's advice on weights_only is not for users
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"Refusing to load '{path}': it contains Python objects that could run code "
-            "(only plain tensors and values are accepted)."
-        ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise CheckpointError(
-            f"Checkpoint '{path}' is truncated or corrupt; use another one from its "
-            "checkpoints/ folder."
-        ) from exc
+        _refuse_if_code(path, _zip_pickle_globals(path), cause=exc)
+        raise corrupt from exc
+    except Exception as exc:  # a damaged archive raises many unrelated types (KeyError, OSError...)
+        raise corrupt from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"'{path}' is not a gankit checkpoint.")
+    missing = [key for key in REQUIRED_KEYS if key not in state]
+    if missing:
+        raise CheckpointError(
+            f"Checkpoint '{path}' lacks {', '.join(missing)}, so it is damaged; use another one "
+            "from its checkpoints/ folder."
+        )
     return state
+
+
+def _refuse_if_code(path: Path, names: list[str] | None, cause: Exception | None = None) -> None:
+    """Raise the 'crafted file' error when a well-formed pickle imports non-tensor globals."""
+    if names is None:
+        return
+    unsafe = sorted({n for n in names if not n.startswith(_SAFE_GLOBAL_PREFIXES)})
+    if not unsafe and cause is None:
+        return
+    what = f"imports {', '.join(unsafe[:3])}" if unsafe else "contains Python objects"
+    raise CheckpointError(
+        f"Refusing to load '{path}': it {what}, which could run code, so nothing in it was "
+        "executed; only use checkpoints written by gankit from a source you trust."
+    ) from cause
+
+
+def _zip_pickle_globals(path: Path) -> list[str] | None:
+    """Globals named by the ``data.pkl`` stream of a torch zip checkpoint (None if unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.endswith("/data.pkl")), None)
+            if name is None:
+                return None
+            return _pickle_globals(archive.read(name))
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+
+
+def _pickle_globals(data: bytes) -> list[str] | None:
+    """``module.name`` of every global a pickle stream imports, read without executing it.
+
+    Returns None when ``data`` is not a well-formed pickle (random bytes, truncation). Strings
+    are tracked through the memo because protocol 4+ pickles push a ``STACK_GLOBAL``'s module
+    and name as (possibly memoized) strings.
+    """
+    names: list[str] = []
+    strings: list[str] = []
+    memo: dict[int, Any] = {}
+    last: Any = None
+    try:
+        for opcode, arg, _pos in pickletools.genops(data):
+            op = opcode.name
+            if op in ("GLOBAL", "INST"):
+                names.append(str(arg).replace(" ", "."))
+            elif op == "STACK_GLOBAL":
+                names.append(".".join(strings[-2:]) if len(strings) >= 2 else "<unknown>")
+            if op == "MEMOIZE":
+                memo[len(memo)] = last
+            elif op in ("PUT", "BINPUT", "LONG_BINPUT"):
+                memo[int(arg)] = last
+            elif op in ("GET", "BINGET", "LONG_BINGET"):
+                last = memo.get(int(arg))
+                if isinstance(last, str):
+                    strings.append(last)
+            elif isinstance(arg, str) and ("UNICODE" in op or "STRING" in op):
+                last = arg
+                strings.append(arg)
+            else:
+                last = None
+    except Exception:  # genops raises ValueError and friends on anything malformed
+        return None
+    return names
 
 
 def load_module_state(module: nn.Module, state: dict[str, Any], what: str, path: Any) -> None:
     """``load_state_dict`` with an architecture mismatch reported as a CheckpointError."""
     try:
         module.load_state_dict(state)
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError, AttributeError, ValueError) as exc:  # damaged dicts too
         raise CheckpointError(
             f"The {what} in '{path}' was made for a different architecture than the current "
             "config; resume with the run's own config.yaml or start a new run directory."

@@ -12,7 +12,10 @@ from gankit.errors import ConfigError
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def autocast_factory(precision: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager[None]]:
+AutocastFactory = Callable[[], contextlib.AbstractContextManager[None]]
+
+
+def autocast_factory(precision: str, device: torch.device) -> AutocastFactory:
     """A zero-argument factory of autocast contexts for ``precision`` on ``device``."""
     if precision == "fp32":
         return contextlib.nullcontext

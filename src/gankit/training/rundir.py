@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from gankit.atomic import atomic_write_text
+from gankit.atomic import atomic_write_text, remove_stale_temps
 from gankit.errors import RunDirError
 
 # Everything gankit writes in a run directory; --force removes exactly these.
@@ -39,14 +39,25 @@ class RunDir:
     def holds_run(self) -> bool:
         return self.config.exists() or self.last.exists() or self.metrics.exists()
 
+    def check_resumable(self) -> None:
+        """Raise unless ``last.pt`` exists, naming the way out for a run killed before it."""
+        if self.last.exists():
+            return
+        if self.holds_run():  # started, then stopped before its first checkpoint
+            raise RunDirError(
+                f"Cannot resume: '{self.root}' stopped before its first checkpoint "
+                "(no checkpoints/last.pt); start it over with --force instead of --resume."
+            )
+        raise RunDirError(
+            f"Cannot resume: '{self.root}' has no checkpoints/last.pt; start a new run "
+            "without --resume."
+        )
+
     def prepare(self, *, resume: bool, force: bool) -> None:
         """Create the folders; refuse to mix two runs in one directory."""
         if resume:
-            if not self.last.exists():
-                raise RunDirError(
-                    f"Cannot resume: '{self.root}' has no checkpoints/last.pt; "
-                    "start a new run without --resume."
-                )
+            self.check_resumable()
+            remove_stale_temps(self.checkpoints)  # left by a run killed while saving
         elif self.holds_run():
             if not force:
                 raise RunDirError(

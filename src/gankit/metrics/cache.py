@@ -1,0 +1,110 @@
+"""Reference features and statistics of a dataset split, computed once and cached on disk.
+
+Layout under ``$GANKIT_CACHE`` (default ``~/.cache/gankit``)::
+
+    stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npy   features, float32 [N, 2048]
+    stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npz   mu, sigma (float64), n
+
+The key names everything that changes the numbers: the split, N (the first N images, so the
+set is deterministic), the protocol version, the precision and the weights' content hash. Files
+are written atomically, so an interrupted run never leaves a half-written entry behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gankit.atomic import atomic_write_with
+from gankit.metrics.features import FeatureSet
+from gankit.metrics.preprocess import PROTOCOL_VERSION
+
+if TYPE_CHECKING:
+    import torch
+
+    from gankit.metrics.extractor import FeatureExtractor
+
+
+def cache_root() -> Path:
+    """``$GANKIT_CACHE``, or ``~/.cache/gankit`` when unset."""
+    env = os.environ.get("GANKIT_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
+
+
+def reference_cache_key(spec: str, n: int | None, extractor_hash: str, precision: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")
+    if len(slug) > 48 or slug != spec.replace(":", "_"):  # keep distinct specs distinct
+        slug = f"{slug[:40]}_{hashlib.sha1(spec.encode()).hexdigest()[:8]}"
+    return f"{slug}-n{'all' if n is None else n}-{PROTOCOL_VERSION}-{precision}-{extractor_hash}"
+
+
+def load_split_images(spec: str, n: int | None = None) -> torch.Tensor:
+    """The first ``n`` uint8 ``[N, C, H, W]`` images of a dataset split such as ``cifar10:test``."""
+    from gankit.data import load_dataset, parse_dataset_spec
+
+    name, split = parse_dataset_spec(spec)
+    images = load_dataset(name, split).images
+    return images if n is None else images[:n]
+
+
+def _read(features_path: Path, stats_path: Path, label: str) -> FeatureSet | None:
+    try:
+        features = np.load(features_path, allow_pickle=False)
+        with np.load(stats_path, allow_pickle=False) as stats:
+            mu, sigma = stats["mu"], stats["sigma"]
+    except (OSError, ValueError, KeyError):
+        return None  # missing or damaged: recompute
+    if features.ndim != 2 or mu.shape != (features.shape[1],):
+        return None
+    return FeatureSet(features, label, stats=(mu, sigma))
+
+
+def reference_features(
+    spec: str,
+    n: int | None,
+    extractor: FeatureExtractor,
+    *,
+    batch_size: int = 200,
+    precision: str = "fp32",
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> FeatureSet:
+    """Features and statistics of the first ``n`` images (all when None) of split ``spec``.
+
+    A cache hit returns without loading the dataset or running the network.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else cache_root() / "stats"
+    key = reference_cache_key(spec, n, extractor.hash, precision)
+    features_path, stats_path = folder / f"{key}.npy", folder / f"{key}.npz"
+    cached = _read(features_path, stats_path, spec)
+    if cached is not None:
+        return cached
+    images = load_split_images(spec, n)
+    if progress:
+        print(f"gankit: computing reference features of {spec} ({len(images)} images)",
+              file=sys.stderr)
+    result = FeatureSet(
+        extractor.features(images, batch_size=batch_size, precision=precision).astype(np.float32),
+        spec,
+    )
+    mu, sigma = result.mu_sigma()
+    atomic_write_with(features_path, lambda f: np.save(f, result.features))
+    atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
+    return result
+
+
+def reference_stats(
+    spec: str,
+    n: int | None,
+    extractor: FeatureExtractor,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **kwargs: object,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(mu, sigma)`` of :func:`reference_features` (same cache)."""
+    return reference_features(spec, n, extractor, cache_dir=cache_dir, **kwargs).mu_sigma()  # type: ignore[arg-type]

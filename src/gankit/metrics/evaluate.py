@@ -1,0 +1,360 @@
+"""Score a generator or an image set against a reference: the entry points of ``gankit eval/fid``.
+
+Every result dict states what was measured: the values (``fid``, ``kid``, ``kid_std``,
+``precision``, ``recall``, ``is``, ``is_std``), ``n_gen``, ``ref``, ``n_ref``, the protocol
+version, the precision and the extractor hash.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.errors import MetricError
+from gankit.metrics.cache import load_split_images, reference_features
+from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_extractor
+from gankit.metrics.features import FeatureSet
+from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
+from gankit.metrics.registry import Metric, get_metric
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+ARRAY_KEYS = ("images", "x", "arr_0")
+
+
+# ---------------------------------------------------------------------------------- image sets
+
+
+def _array_to_nchw(array: np.ndarray, source: str) -> torch.Tensor:
+    """uint8 NHWC / NCHW / NHW array -> contiguous uint8 ``[N, C, H, W]`` with C in (1, 3)."""
+    if array.dtype != np.uint8:
+        if np.issubdtype(array.dtype, np.integer) and array.size and 0 <= array.min() <= array.max() <= 255:
+            array = array.astype(np.uint8)
+        else:
+            raise MetricError(
+                f"{source} holds {array.dtype} values; save images as uint8 in [0, 255] "
+                "(e.g. ((x + 1) * 127.5).round().astype('uint8'))."
+            )
+    if array.ndim == 3:
+        array = array[:, None]
+    if array.ndim != 4:
+        raise MetricError(
+            f"{source} has shape {array.shape}; expected [N, H, W, C], [N, C, H, W] or [N, H, W]."
+        )
+    channels_first = array.shape[1] in (1, 3, 4)
+    channels_last = array.shape[3] in (1, 3, 4)
+    if channels_last and not (channels_first and array.shape[3] > array.shape[1]):
+        array = array.transpose(0, 3, 1, 2)
+    elif not channels_first:
+        raise MetricError(
+            f"{source} has shape {array.shape}: no axis of size 1 or 3 for the colour channels."
+        )
+    if array.shape[1] == 4:
+        array = array[:, :3]  # drop alpha
+    if len(array) == 0:
+        raise MetricError(f"{source} holds no images.")
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _read_array_file(path: Path) -> np.ndarray:
+    try:
+        if path.suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        with np.load(path, allow_pickle=False) as archive:
+            names = list(archive.files)
+            if not names:
+                raise MetricError(f"{path} holds no arrays; save the images with np.savez.")
+            key = next((k for k in ARRAY_KEYS if k in names), names[0])
+            return archive[key]
+    except (OSError, ValueError) as exc:
+        raise MetricError(f"cannot read {path} as a NumPy array file ({exc}).") from None
+
+
+def _read_folder(folder: Path) -> np.ndarray:
+    from PIL import Image
+
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise MetricError(
+            f"{folder} contains no images ({', '.join(sorted(IMAGE_SUFFIXES))}); point at a "
+            "folder of image files."
+        )
+    pictures = []
+    for file in files:
+        try:
+            with Image.open(file) as img:
+                pictures.append(img.copy())
+        except OSError as exc:
+            raise MetricError(f"cannot read image {file} ({exc}); remove or fix it.") from None
+    grey = all(p.mode in ("1", "L", "LA", "I", "I;16") for p in pictures)
+    mode = "L" if grey else "RGB"
+    arrays = [np.asarray(p.convert(mode), dtype=np.uint8) for p in pictures]
+    sizes = {a.shape[:2] for a in arrays}
+    if len(sizes) > 1:
+        raise MetricError(
+            f"images in {folder} have different sizes {sorted(sizes)[:3]}; resize them to one "
+            "size first."
+        )
+    return np.stack(arrays)
+
+
+def looks_like_dataset_spec(arg: str) -> bool:
+    """True for ``name`` / ``name:split`` strings that are not an existing path."""
+    if Path(arg).exists() or arg.endswith((".npz", ".npy")):
+        return False
+    name = arg.split(":", 1)[0]
+    return bool(name) and "/" not in name and os.sep not in name
+
+
+def load_image_set(
+    source: str | os.PathLike[str] | np.ndarray | torch.Tensor, n: int | None = None
+) -> torch.Tensor:
+    """uint8 ``[N, C, H, W]`` images from a folder, ``.npz`` / ``.npy`` file, array or dataset spec.
+
+    Arrays may be NHWC, NCHW or NHW, grey or RGB(A); ``.npz`` files use the array named
+    ``images``, ``x`` or ``arr_0``, else the first one. ``n`` keeps the first ``n`` images.
+    """
+    if isinstance(source, torch.Tensor):
+        source = source.detach().cpu().numpy()
+    if isinstance(source, np.ndarray):
+        images = _array_to_nchw(source, "the image array")
+    else:
+        text = os.fspath(source)
+        path = Path(text).expanduser()
+        if path.is_dir():
+            images = _array_to_nchw(_read_folder(path), str(path))
+        elif path.is_file() and path.suffix in (".npz", ".npy"):
+            images = _array_to_nchw(_read_array_file(path), str(path))
+        elif path.is_file():
+            raise MetricError(f"{path} is neither a folder nor a .npz/.npy array file.")
+        elif looks_like_dataset_spec(text):
+            images = load_split_images(text, n)
+        else:
+            raise MetricError(
+                f"{text} does not exist; give a folder of images, a .npz/.npy file or a dataset "
+                "spec such as fashion-mnist:test."
+            )
+    return images if n is None else images[:n]
+
+
+# ---------------------------------------------------------------------------------- features
+
+
+def _features_of(
+    batches: Iterable[torch.Tensor],
+    total: int,
+    extractor: FeatureExtractor,
+    *,
+    label: str,
+    precision: str,
+    want_logits: bool,
+    progress: bool,
+) -> FeatureSet:
+    """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
+    features = np.empty((total, 2048), dtype=np.float32)
+    done = 0
+    for batch in batches:
+        for chunk in extractor.iter_features(batch, batch_size=len(batch), precision=precision):
+            features[done : done + len(chunk)] = chunk.numpy()
+            done += len(chunk)
+        if progress:
+            print(f"gankit: {label} features {done}/{total}", file=sys.stderr)
+    features = features[:done]
+    logits = extractor.logits(features) if want_logits else None
+    return FeatureSet(features, label, logits)
+
+
+def image_features(
+    images: torch.Tensor,
+    extractor: FeatureExtractor,
+    *,
+    label: str = "images",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    precision: str = "fp32",
+    want_logits: bool = False,
+    progress: bool = False,
+) -> FeatureSet:
+    """:class:`FeatureSet` of an in-memory uint8 ``[N, C, H, W]`` image set."""
+    batches = (images[i : i + batch_size] for i in range(0, len(images), batch_size))
+    return _features_of(
+        batches, len(images), extractor, label=label, precision=precision,
+        want_logits=want_logits, progress=progress,
+    )
+
+
+def _generated_batches(
+    generator: torch.nn.Module, n: int, batch_size: int, device: torch.device, seed: int
+) -> Iterable[torch.Tensor]:
+    """uint8 samples of ``generator``; noise and labels come from a CPU RNG seeded by ``seed``,
+    so the same seed draws the same latents on any device."""
+    rng = torch.Generator().manual_seed(seed)
+    num_classes = int(getattr(generator, "num_classes", 0) or 0)
+    for start in range(0, n, batch_size):
+        b = min(batch_size, n - start)
+        z = torch.randn(b, generator.z_dim, generator=rng).to(device)
+        y = torch.randint(num_classes, (b,), generator=rng).to(device) if num_classes > 0 else None
+        yield to_uint8(generator(z, y)).cpu()
+
+
+# ---------------------------------------------------------------------------------- metrics
+
+
+def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    names = [part for name in names for part in name.split(",") if part.strip()]
+    if not names:
+        raise MetricError("no metric requested; pass e.g. metrics=['fid', 'kid'].")
+    return [get_metric(name) for name in names]
+
+
+def _rename(key: str, metric: Metric) -> str:
+    """``fid`` -> ``fid5k``, ``kid_std`` -> ``kid5k_std``, ``precision`` -> ``pr5k_precision``."""
+    kind = metric.kind.name
+    return metric.name + key[len(kind) :] if key.startswith(kind) else f"{metric.name}_{key}"
+
+
+def _score(
+    requested: list[Metric],
+    gen: FeatureSet,
+    reference: Callable[[int | None], FeatureSet],
+    default_n_ref: int | None,
+) -> dict[str, object]:
+    """Run each metric on the first N generated features and its reference set."""
+    results: dict[str, object] = {}
+    n_gen_used: set[int] = set()
+    refs_used: dict[str, int] = {}
+    seen_kinds: set[str] = set()
+    for metric in requested:
+        sub = gen.head(metric.n)
+        ref = None
+        if metric.kind.needs_reference:
+            n_ref = None if metric.full_reference else (metric.n or default_n_ref)
+            ref = reference(n_ref)
+            refs_used[ref.label] = len(ref)
+        values = metric.compute(sub, ref)
+        if metric.kind.name in seen_kinds:  # the same kind twice (fid5k, fid10k): key by name
+            values = {_rename(key, metric): value for key, value in values.items()}
+        seen_kinds.add(metric.kind.name)
+        results.update(values)
+        n_gen_used.add(len(sub))
+    results["n_gen"] = max(n_gen_used)
+    if refs_used:
+        ref_label, n_ref = max(refs_used.items(), key=lambda item: item[1])
+        results["ref"], results["n_ref"] = ref_label, n_ref
+    return results
+
+
+def _protocol_fields(extractor: FeatureExtractor, precision: str) -> dict[str, object]:
+    return {"protocol": PROTOCOL_VERSION, "precision": precision, "extractor": extractor.hash}
+
+
+def evaluate_generator(
+    generator: torch.nn.Module,
+    *,
+    metrics: str | Sequence[str] = ("fid", "kid"),
+    n: int = 10_000,
+    ref: str = "fashion-mnist:test",
+    n_ref: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: torch.device | str | None = None,
+    precision: str = "fp32",
+    seed: int = 0,
+    extractor: FeatureExtractor | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> dict[str, object]:
+    """Score ``generator`` (``forward(z, y=None)`` in [-1, 1], attributes ``z_dim``,
+    ``num_classes``) against the first ``n_ref`` (default ``n``) images of ``ref``.
+
+    Metric names carrying a size (``fid50k``) override ``n``; class-conditional generators get
+    uniformly drawn labels. The generator is put in eval mode and restored afterwards.
+    """
+    requested = _resolve(metrics)
+    n_gen = max(metric.n or n for metric in requested)
+    if n_gen < 2:
+        raise MetricError(f"cannot score {n_gen} generated image(s); use n >= 2.")
+    params = next(generator.parameters(), None)
+    gen_device = torch.device(device) if device is not None else (
+        params.device if params is not None else torch.device("cpu")
+    )
+    extractor = extractor or get_extractor(device=gen_device)
+    was_training = generator.training
+    generator.eval()
+    try:
+        with torch.inference_mode():
+            gen = _features_of(
+                _generated_batches(generator, n_gen, batch_size, gen_device, seed),
+                n_gen, extractor, label="generator", precision=precision,
+                want_logits=any(m.kind.needs_logits for m in requested), progress=progress,
+            )
+    finally:
+        generator.train(was_training)
+    refs: dict[int | None, FeatureSet] = {}
+
+    def reference(count: int | None) -> FeatureSet:
+        if count not in refs:
+            refs[count] = reference_features(
+                ref, count, extractor, batch_size=batch_size, precision=precision,
+                cache_dir=cache_dir, progress=progress,
+            )
+        return refs[count]
+
+    results = _score(requested, gen, reference, n_ref)
+    return {**results, **_protocol_fields(extractor, precision)}
+
+
+def evaluate_images(
+    a: str | os.PathLike[str] | np.ndarray | torch.Tensor,
+    b: str | os.PathLike[str] | np.ndarray | torch.Tensor,
+    *,
+    metrics: str | Sequence[str] = ("fid",),
+    n: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: torch.device | str = "cpu",
+    precision: str = "fp32",
+    extractor: FeatureExtractor | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> dict[str, object]:
+    """Score image set ``a`` against reference set ``b`` (``gankit fid A B``).
+
+    Each side is a folder, ``.npz`` / ``.npy`` file, uint8 array or dataset spec; a dataset spec
+    uses the reference cache. ``n`` keeps the first ``n`` images of each side.
+    """
+    requested = _resolve(metrics)
+    extractor = extractor or get_extractor(device=device)
+    want_logits = any(m.kind.needs_logits for m in requested)
+    n_a = max((m.n for m in requested if m.n), default=n)
+
+    def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
+        if isinstance(source, str) and looks_like_dataset_spec(source) and not logits:
+            return reference_features(
+                source, count, extractor, batch_size=batch_size, precision=precision,
+                cache_dir=cache_dir, progress=progress,
+            )
+        images = load_image_set(source, count)  # type: ignore[arg-type]
+        return image_features(
+            images, extractor, label=label, batch_size=batch_size, precision=precision,
+            want_logits=logits, progress=progress,
+        )
+
+    label_a = a if isinstance(a, str) else os.fspath(a) if isinstance(a, os.PathLike) else "A"
+    label_b = b if isinstance(b, str) else os.fspath(b) if isinstance(b, os.PathLike) else "B"
+    gen = side(a, n_a, want_logits, label_a)
+    ref_sets: dict[int | None, FeatureSet] = {}
+
+    def reference(count: int | None) -> FeatureSet:
+        if count not in ref_sets:
+            if None in ref_sets and count is not None and len(ref_sets[None]) >= count:
+                ref_sets[count] = ref_sets[None].head(count)
+            else:
+                ref_sets[count] = side(b, count, False, label_b)
+        return ref_sets[count]
+
+    results = _score(requested, gen, reference, n)
+    results["a"], results["n_a"] = label_a, len(gen)
+    return {**results, **_protocol_fields(extractor, precision)}

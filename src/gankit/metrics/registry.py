@@ -1,0 +1,117 @@
+"""Metrics registered under names that state their protocol, as in StyleGAN2-ADA.
+
+``fid10k`` = FID of 10,000 generated images against the first 10,000 images of the reference
+split; ``fid50k_full`` = 50,000 generated against the whole split; plain ``fid`` / ``kid`` /
+``pr`` / ``is`` take N from the caller. Each kind maps a generated and a reference
+:class:`FeatureSet` to a dict of named values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gankit.errors import MetricError
+from gankit.metrics.features import FeatureSet
+from gankit.metrics.fid import fid_from_stats, warn_if_few
+from gankit.metrics.inception_score import inception_score
+from gankit.metrics.kid import kid_from_features
+from gankit.metrics.precision_recall import precision_recall
+
+MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, float]]
+
+
+def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    warn_if_few(min(len(gen), len(ref)))
+    return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}
+
+
+def _kid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    mean, std = kid_from_features(gen.features, ref.features)
+    return {"kid": mean, "kid_std": std}
+
+
+def _pr(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    precision, recall = precision_recall(ref.features, gen.features, k=3)
+    return {"precision": precision, "recall": recall}
+
+
+def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    mean, std = inception_score(gen.logits, splits=10)
+    return {"is": mean, "is_std": std}
+
+
+@dataclass(frozen=True)
+class MetricKind:
+    """One metric: its function and whether it compares against a reference set."""
+
+    name: str
+    fn: MetricFn
+    needs_reference: bool = True
+    needs_logits: bool = False
+
+
+KINDS: dict[str, MetricKind] = {
+    "fid": MetricKind("fid", _fid),
+    "kid": MetricKind("kid", _kid),
+    "pr": MetricKind("pr", _pr),
+    "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered protocol name: ``kind``, generated count ``n`` (None = caller's) and whether
+    the reference is the full split."""
+
+    name: str
+    kind: MetricKind
+    n: int | None = None
+    full_reference: bool = False
+
+    def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+        return self.kind.fn(gen, ref)
+
+
+def _protocol_names() -> dict[str, Metric]:
+    names: dict[str, Metric] = {}
+    for kind in KINDS.values():
+        names[kind.name] = Metric(kind.name, kind)
+        for thousands in (1, 2, 5, 10, 50):
+            name = f"{kind.name}{thousands}k"
+            names[name] = Metric(name, kind, thousands * 1000)
+            if kind.needs_reference:
+                names[f"{name}_full"] = Metric(f"{name}_full", kind, thousands * 1000, True)
+    return names
+
+
+METRICS: dict[str, Metric] = _protocol_names()
+_PATTERN = re.compile(r"^(?P<kind>[a-z]+)(?P<k>\d+)k(?P<full>_full)?$")
+
+
+def get_metric(name: str) -> Metric:
+    """Look up a protocol name (``fid10k``, ``kid``, ``pr50k_full``, any ``<kind><N>k``)."""
+    key = name.strip().lower()
+    if key in METRICS:
+        return METRICS[key]
+    match = _PATTERN.match(key)
+    if match and match["kind"] in KINDS and int(match["k"]) > 0:
+        kind = KINDS[match["kind"]]
+        if kind.needs_reference or not match["full"]:
+            return Metric(key, kind, int(match["k"]) * 1000, bool(match["full"]))
+    close = difflib.get_close_matches(key, list(METRICS), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise MetricError(
+        f"unknown metric {name!r}; {hint}use fid, kid, pr or is, optionally with a size such as "
+        "fid10k or fid50k_full."
+    )
+
+
+def list_metrics() -> list[str]:
+    """All registered protocol names."""
+    return sorted(METRICS)
