@@ -123,7 +123,7 @@ def _os_error_text(exc: OSError) -> str:
 def cmd_sample(args: argparse.Namespace) -> int:
     from gankit import sampling
     from gankit.training.generator_io import load_run
-    from gankit.viz.grid import save_grid, save_scored_grid
+    from gankit.viz.grid import save_class_grid, save_grid, save_scored_grid
 
     run = load_run(args.run, device=args.device)
     out = (
@@ -169,7 +169,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         from gankit.training.outputs import generate
 
         images = generate(run.generator, z.to(args.device), y.to(args.device))
-        save_grid(images, out, nrow=per)
+        save_class_grid(images, y, run.num_classes, per, out, class_names=run.class_names or None)
         _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
         return 0
     images, labels = sampling.sample_images(

@@ -79,25 +79,6 @@ def best_of(
     return images[order], all_scores[order]
 
 
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation between rows of ``a`` and ``b`` at fractions ``t`` [T].
-
-    Returns [N, T, D]. Gaussian latents live near a sphere, so slerp keeps intermediate
-    points at a typical norm where linear interpolation would pass through the low-norm middle.
-    """
-    a_n = a / a.norm(dim=1, keepdim=True)
-    b_n = b / b.norm(dim=1, keepdim=True)
-    cos = (a_n * b_n).sum(dim=1, keepdim=True).clamp(-1.0, 1.0)
-    omega = torch.arccos(cos)  # [N, 1]
-    sin = torch.sin(omega)
-    t = t.view(1, -1, 1)
-    omega, sin = omega.unsqueeze(1), sin.unsqueeze(1)
-    a3, b3 = a.unsqueeze(1), b.unsqueeze(1)
-    linear = (1 - t) * a3 + t * b3
-    spherical = (torch.sin((1 - t) * omega) * a3 + torch.sin(t * omega) * b3) / sin.clamp_min(1e-8)
-    return torch.where(sin.abs() < 1e-6, linear, spherical)
-
-
 def interpolation(
     run: LoadedRun,
     *,
@@ -107,11 +88,15 @@ def interpolation(
     class_index: int | None = None,
     device: str = "cpu",
 ) -> torch.Tensor:
-    """Images [rows * steps, C, H, W]: each row walks on the sphere between two random latents."""
+    """Images [rows * steps, C, H, W]: each row walks on the sphere between two random latents.
+
+    Gaussian latents live near a sphere, so spherical interpolation keeps intermediate points at
+    a typical norm where a straight line would pass through the low-norm middle.
+    """
+    from gankit.viz.interpolate import interpolation_latents
+
     gen = torch.Generator().manual_seed(seed)
-    a = torch.randn(rows, run.generator.z_dim, generator=gen)
-    b = torch.randn(rows, run.generator.z_dim, generator=gen)
-    z = slerp(a, b, torch.linspace(0, 1, steps)).reshape(rows * steps, -1)
+    z = interpolation_latents(run.generator.z_dim, rows, steps, gen)
     y = make_labels(run, rows, class_index, gen)
     if y is not None:
         y = y.repeat_interleave(steps)
