@@ -43,7 +43,7 @@ def test_same_seed_same_images(cond_run) -> None:
 
 def test_class_out_of_range_is_clear(cond_run) -> None:
     run = load_run(cond_run)
-    with pytest.raises(ConfigError, match="--class must be in 0..3"):
+    with pytest.raises(ConfigError, match=r"--class must be in 0\.\.3"):
         sampling.sample_images(run, 2, class_index=7)
 
 
