@@ -11,6 +11,7 @@ import argparse
 import errno
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +63,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     trainer = Trainer(cfg, out, resume=args.resume, force=args.force, progress=not args.quiet)
     try:
         result = trainer.fit()
-    except OSError as exc:  # full disk / read-only folder while writing logs or pictures
-        if exc.errno not in _WRITE_ERRNOS:
+    except (OSError, CheckpointError) as exc:  # full disk / read-only folder mid-run
+        cause = exc if isinstance(exc, OSError) else exc.__cause__
+        if not isinstance(cause, OSError) or cause.errno not in _WRITE_ERRNOS:
             raise
         hint = (
             f"then resume with: gankit train --resume --out {out}"
             if trainer.run.last.exists()
-            else "then start the run again"
+            else "then start it over with --force"
         )
+        if isinstance(exc, CheckpointError):  # its sentence already names the file and fix
+            raise RunDirError(f"{str(exc).rstrip('.')}, {hint}.") from exc
         raise RunDirError(
             f"{_os_error_text(exc)}; free disk space or fix permissions, {hint}."
         ) from exc
@@ -359,9 +363,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """Warnings meant for users (few FID samples, ...) as one line, not a source listing."""
+    _err(f"warning: {message}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():  # restores the handler when main() is called in-process
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except GankitError as exc:

@@ -8,19 +8,26 @@ state, trained on 8x8 synthetic images so a step costs milliseconds of compute.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from gankit.cli import main
 from tests.conftest import tiny_overrides
 
 RECIPE = "mlp-gan-fashion"
-PYTHON = sys.executable
+# ``python -m gankit`` with one compute thread (see ``one_thread``): runpy is what ``-m`` runs.
+GANKIT = [
+    sys.executable,
+    "-c",
+    "import os, runpy; os.cpu_count = lambda: 1; runpy.run_module('gankit', run_name='__main__')",
+]
 
 
 def tiny_sets(**extra: object) -> list[str]:
@@ -68,18 +75,38 @@ def assert_clean_error(code: int, err: str, *fragments: str) -> str:
     assert sentence.rstrip()[-1] in ".?", f"not a finished sentence: {sentence!r}"
     for fragment in fragments:
         assert fragment in sentence, f"{fragment!r} missing from {sentence!r}"
-    print(f"user sees: {line}")
+    if os.environ.get("GANKIT_SHOW_ERRORS"):  # bypasses capture: for reviewing the wording
+        print(f"user sees: {line}", file=sys.__stderr__)
     return sentence
 
 
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Train these toy models on one thread, restoring the process's setting afterwards.
+
+    The trainer sizes its thread pool with ``os.cpu_count()``; on a shared 2-core CI machine
+    two OpenMP threads spin against other jobs and a 40-step toy run takes ~10 s instead of
+    ~0.4 s. Runs compared bit for bit must also use the same thread count.
+    """
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One finished 4-step run (checkpoints at steps 2 and 4); copy it before damaging it."""
     run = tmp_path_factory.mktemp("trained") / "run"
     argv = ["train", RECIPE, *set_args(tiny_sets(**{"train.checkpoint_every": 2})),
             "--out", str(run), "--quiet"]
-    assert main(argv) == 0
-    return run
+    with pytest.MonkeyPatch.context() as patch:
+        threads = torch.get_num_threads()
+        patch.setattr(os, "cpu_count", lambda: 1)
+        assert main(argv) == 0
+        torch.set_num_threads(threads)
+    yield run
 
 
 @pytest.fixture

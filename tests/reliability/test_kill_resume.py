@@ -7,6 +7,10 @@ step, checkpoint, exit 130 with the resume command) -- and resumed each time wit
 must equal an uninterrupted run of the same steps exactly (``torch.equal``), which holds on CPU
 because the trainer reseeds every random draw from (seed, step) and the data order from
 (seed, epoch).
+
+The child is ``python -m gankit`` run through ``runpy`` with ``os.cpu_count`` pinned to 1 (see
+``conftest.GANKIT``): the trainer sizes its thread pool from the core count, and on a shared
+2-core CI machine two spinning OpenMP threads make this toy run ~25x slower.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import torch
 from gankit.cli import main
 from gankit.training.checkpoint import load_checkpoint
 from tests.reliability.conftest import (
-    PYTHON,
+    GANKIT,
     RECIPE,
     assert_clean_error,
     run_cli,
@@ -32,7 +36,7 @@ from tests.reliability.conftest import (
     tiny_sets,
 )
 
-STEPS = 40
+STEPS = 80  # ~8 ms each on one idle core: room for 5 interruptions of <= ~15 steps
 SETS = tiny_sets(**{"train.steps": STEPS, "train.checkpoint_every": 1})
 # What interrupts each launch; the run is then finished by one last resume.
 SIGNALS = (signal.SIGKILL, signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
@@ -48,7 +52,7 @@ def _latest_step(run: Path) -> int:
 def _launch(run: Path, *, resume: bool) -> subprocess.Popen[str]:
     args = ["--resume"] if resume else [RECIPE, *set_args(SETS)]
     return subprocess.Popen(
-        [PYTHON, "-m", "gankit", "train", *args, "--out", str(run), "--quiet"],
+        [*GANKIT, "train", *args, "--out", str(run), "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,15 +63,20 @@ def _interrupt(run: Path, sig: int, rng: random.Random) -> tuple[int, str, int]:
     """Launch (or resume) the run, let it advance a few steps, deliver ``sig`` mid-step."""
     start = _latest_step(run)
     proc = _launch(run, resume=start >= 0)
-    target = start + rng.randint(1, 4)
-    deadline = time.monotonic() + 120
-    while _latest_step(run) < target and proc.poll() is None:
-        assert time.monotonic() < deadline, "training made no progress"
-        time.sleep(0.01)
-    time.sleep(rng.uniform(0.0, 0.08))  # land anywhere in the next step, maybe mid-write
-    assert proc.poll() is None, f"run ended before it could be interrupted: {proc.stderr.read()}"
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    try:
+        target = start + rng.randint(1, 4)
+        deadline = time.monotonic() + 120
+        while _latest_step(run) < target and proc.poll() is None:
+            assert time.monotonic() < deadline, "training made no progress"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.03))  # land anywhere in the next steps, maybe mid-write
+        assert proc.poll() is None, f"run ended before it was interrupted: {proc.stderr.read()}"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:  # never leave a trainer running behind a failed assertion
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     return proc.returncode, err, target
 
 

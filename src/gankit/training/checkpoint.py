@@ -40,8 +40,8 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None
         atomic_torch_save(state, path)
     except OSError as exc:
         raise CheckpointError(
-            f"Could not write checkpoint '{path}' ({exc.strerror or exc}); free disk space or "
-            "make the run directory writable, the previous checkpoint is intact."
+            f"Could not write checkpoint '{path}' ({exc.strerror or exc}), the previous one is "
+            "intact; free disk space or make the run directory writable."
         ) from exc
 
 
@@ -81,7 +81,10 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
     except Exception as exc:  # a damaged archive raises many unrelated types (KeyError, OSError...)
         raise corrupt from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"'{path}' is not a gankit checkpoint.")
+        raise CheckpointError(
+            f"'{path}' is not a gankit checkpoint; pass a run directory or a .pt file written "
+            "by gankit train."
+        )
     missing = [key for key in REQUIRED_KEYS if key not in state]
     if missing:
         raise CheckpointError(
@@ -159,8 +162,8 @@ def load_module_state(module: nn.Module, state: dict[str, Any], what: str, path:
         module.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError, ValueError) as exc:  # damaged dicts too
         raise CheckpointError(
-            f"The {what} in '{path}' was made for a different architecture than the current "
-            "config; resume with the run's own config.yaml or start a new run directory."
+            f"The {what} in '{path}' does not match the model config it is loaded with; when "
+            "resuming, drop model.* overrides (or start a new run directory)."
         ) from exc
 
 

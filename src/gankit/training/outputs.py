@@ -34,6 +34,11 @@ class MetricLogger:
         self.last_time = time.perf_counter()
         self.last_step = trainer.step
 
+    def reset(self) -> None:
+        """Forget stats accumulated since the last flush (after a rollback they are stale)."""
+        self.sums, self.count = {}, 0
+        self.last_time, self.last_step = time.perf_counter(), self.trainer.step
+
     def accumulate(self, stats: dict[str, torch.Tensor]) -> None:
         for key, value in stats.items():
             value = value.detach().float()

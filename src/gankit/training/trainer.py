@@ -102,6 +102,20 @@ class _StopRequest:
             signal.signal(sig, handler)
 
 
+MAX_ROLLBACKS = 5
+
+
+def usable_cores() -> int:
+    """Cores this process may use: OMP_NUM_THREADS if set, else the CPU affinity mask."""
+    explicit = int(os.environ.get("OMP_NUM_THREADS") or 0)
+    if explicit:
+        return explicit
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _step_seed(seed: int, rank: int, step: int) -> int:
     return (seed * 1_000_003 + rank * 7_919 + step * 104_729) % (2**63 - 1)
 
@@ -127,7 +141,7 @@ class Trainer:
         self.run = RunDir(run_dir)
         if self.dist.is_main:
             self.run.prepare(resume=resume, force=force)
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.dist.world_size))
+        torch.set_num_threads(max(1, usable_cores() // self.dist.world_size))
         torch.manual_seed(cfg.train.seed)
 
         self._build_data()
@@ -141,6 +155,7 @@ class Trainer:
         self.wall_time = 0.0
         self.best_fid: float | None = None
         self.lr_scale = 1.0
+        self.rollbacks = 0
         self.total_steps = self._total_steps()
         if resume:
             self._load(self.run.last)
@@ -375,7 +390,7 @@ class Trainer:
         self.g.train()
         self.d.train()
         sampler = outputs.SampleWriter(self)
-        logger = outputs.MetricLogger(self)
+        logger = self._logger = outputs.MetricLogger(self)
         bar = outputs.progress_bar(self)
         status = "completed"
         images_per_step = t.batch_size * self.objective.n_critic * self.dist.world_size
@@ -440,20 +455,32 @@ class Trainer:
             f"last good checkpoint: {last}" if last.exists() else "no checkpoint was written yet"
         )
         if self.cfg.train.on_divergence == "rollback" and last.exists():
+            self.rollbacks += 1
+            if self.rollbacks > MAX_ROLLBACKS:
+                raise DivergenceError(
+                    f"Training kept diverging after {MAX_ROLLBACKS} rollbacks (last at step "
+                    f"{self.step}); {where}; lower the learning rates in the config."
+                )
+            diverged_at = int(row.get("step", self.step))
+            # Compound across rollbacks: _load restores the checkpoint's (older) scale.
+            scale = self.lr_scale * self.cfg.train.rollback_lr_factor
             self._load(last)
-            self.lr_scale *= self.cfg.train.rollback_lr_factor
+            self.lr_scale = scale
+            self._logger.reset()  # its sums hold the NaN steps that were just undone
             if self.dist.is_main:
+                self.run.truncate_metrics_after(self.step)  # drop the abandoned trajectory
                 self.run.append_metrics(
                     {
                         "kind": "event",
                         "event": "rollback",
                         "step": self.step,
+                        "from_step": diverged_at,
                         "lr_scale": self.lr_scale,
                     }
                 )
             print(
-                f"Divergence detected; rolled back to step {self.step} and scaled learning rates "
-                f"by {self.lr_scale:g}.",
+                f"Divergence detected at step {diverged_at}; rolled back to step {self.step} and "
+                f"scaled learning rates by {self.lr_scale:g}.",
                 file=sys.stderr,
             )
             return
