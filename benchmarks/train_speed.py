@@ -78,11 +78,17 @@ class BaselineLoop:
 
     def __init__(self, images_uint8: torch.Tensor) -> None:
         data = images_uint8.float() / 127.5 - 1.0
-        self.loader = DataLoader(TensorDataset(data), batch_size=BATCH, shuffle=True, drop_last=True)
+        self.loader = DataLoader(
+            TensorDataset(data), batch_size=BATCH, shuffle=True, drop_last=True
+        )
         self.it = iter(self.loader)
         self.g, self.d = BaselineG(), BaselineD()
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=False)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=False)
+        self.opt_g = torch.optim.Adam(
+            self.g.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=False
+        )
+        self.opt_d = torch.optim.Adam(
+            self.d.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=False
+        )
         self.criterion = nn.BCELoss()
 
     def _batch(self) -> torch.Tensor:
@@ -182,19 +188,26 @@ def main() -> None:
             tg = time_steps(trainer.train_step, args.steps)
             base_rates.append(args.steps * BATCH / tb)
             gk_rates.append(args.steps * BATCH / tg)
-            print(f"repeat {r + 1}: baseline {base_rates[-1]:7.1f} img/s   gankit {gk_rates[-1]:7.1f} img/s")
+            print(
+                f"repeat {r + 1}: baseline {base_rates[-1]:7.1f} img/s   "
+                f"gankit {gk_rates[-1]:7.1f} img/s"
+            )
         b, g = statistics.median(base_rates), statistics.median(gk_rates)
         cfg = trainer.cfg.train
-        print(f"\nsettings: precision={cfg.precision} channels_last={cfg.channels_last} "
-              f"compile={cfg.compile} threads={torch.get_num_threads()}")
+        print(
+            f"\nsettings: precision={cfg.precision} channels_last={cfg.channels_last} "
+            f"compile={cfg.compile} threads={torch.get_num_threads()}"
+        )
         print(f"baseline (PyTorch DCGAN example style): {b:8.1f} img/s")
         print(f"gankit train default:                   {g:8.1f} img/s")
         print(f"ratio: {g / b:.2f}x")
         fp32_peak, bf16_peak = peak_gflops()
         for name, flops, rate in (("baseline", fl_base, b), ("gankit", fl_gk, g)):
             achieved = flops / BATCH * rate / 1e9
-            print(f"{name}: {flops / 1e9:.2f} GFLOP/step, {achieved:.1f} GFLOP/s achieved "
-                  f"(peak estimate fp32 {fp32_peak:.0f}, bf16 AMX {bf16_peak:.0f} GFLOP/s)")
+            print(
+                f"{name}: {flops / 1e9:.2f} GFLOP/step, {achieved:.1f} GFLOP/s achieved "
+                f"(peak estimate fp32 {fp32_peak:.0f}, bf16 AMX {bf16_peak:.0f} GFLOP/s)"
+            )
 
 
 if __name__ == "__main__":
