@@ -199,17 +199,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     run = load_run(args.run, device=args.device)
     ref = args.ref if ":" in args.ref else f"{run.config.data.name}:{args.ref}"
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    result = evaluate_generator(
-        run.generator,
-        metrics=metrics,
-        n=args.n,
-        ref=ref,
-        device=args.device,
-        seed=args.seed,
-        precision=args.precision,
-        data_root=run.config.data.root,
-    )
-    result = {"run": str(args.run), "step": run.step, "ema": run.used_ema, **result}
+    feature_metrics = [m for m in metrics if m != "cas"]
+    result: dict[str, Any] = {"run": str(args.run), "step": run.step, "ema": run.used_ema}
+    if "cas" in metrics:
+        result.update(_class_accuracy(run, args))
+    if feature_metrics:
+        result.update(
+            evaluate_generator(
+                run.generator,
+                metrics=feature_metrics,
+                n=args.n,
+                ref=ref,
+                device=args.device,
+                seed=args.seed,
+                precision=args.precision,
+                data_root=run.config.data.root,
+            )
+        )
+    if Path(args.run).is_dir():  # keep the score with the run, for reports
+        from gankit.training.rundir import RunDir
+
+        RunDir(args.run).append_metrics({"kind": "eval", "source": "gankit eval", **result})
     if args.json:
         _print_json(result)
     else:
@@ -218,12 +228,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _class_accuracy(run: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """``cas``: how often a classifier trained on real data recognises the requested class."""
+    from gankit.metrics.class_accuracy import class_accuracy, get_classifier
+
+    data = run.config.data
+    clf = get_classifier(data.name, root=data.root, device=args.device)
+    score = class_accuracy(run.generator, clf.model, n=args.n, seed=args.seed, device=args.device)
+    return {"cas": score, "cas_n": args.n, "classifier_test_accuracy": clf.test_accuracy}
+
+
 def cmd_fid(args: argparse.Namespace) -> int:
     from gankit.metrics import evaluate_images
 
     metrics = ["fid"] + (["kid"] if args.kid else [])
     result = evaluate_images(
-        args.a, args.b, metrics=metrics, device=args.device, precision=args.precision
+        args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
     )
     if args.json:
         _print_json(result)
@@ -323,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument("b")
     f.add_argument("--kid", action="store_true")
+    f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")
     f.add_argument("--json", action="store_true")
@@ -363,8 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:
+def _show_warning(
+    message: Any,
+    category: Any,
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """Warnings meant for users (few FID samples, ...) as one line, not a source listing."""
     _err(f"warning: {message}")
 

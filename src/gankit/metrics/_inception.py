@@ -6,8 +6,8 @@ followed by a separate batch norm and ReLU, every block forces NCHW with ``.cont
 average-pool branches pool a wide tensor before a channel-reducing 1x1 convolution. That is faithful
 but slow on CPU. This module rebuilds the *same function* with algebraically equal, cheaper steps:
 
-- batch norm folded into the convolution weights and bias (done in float64, stored as float32);
-- the 1x1 convolutions that read the same block input merged into one wider convolution;
+- batch norm folded into the convolution weights and bias (done in float64, stored as float32),
+  and the ReLU fused into the convolution by oneDNN on CPU;
 - ``avg_pool(conv1x1(x)) == conv1x1(avg_pool(x))`` (both linear, and a 3x3 average over valid
   pixels of a per-channel constant is that constant), so the pool runs after the channel reduction;
 - no forced NCHW copies, so a ``channels_last`` input stays ``channels_last`` end to end.
@@ -21,11 +21,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-_BN_EPS = 1e-3
-import os
-_FUSED = os.environ.get("FUSED","1")=="1"
-MERGE = os.environ.get("MERGE","1")=="1"
-_conv_pointwise = torch.ops.mkldnn._convolution_pointwise  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
+_BN_EPS = 1e-3  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
+
+
+def _find_fused_conv() -> object | None:
+    """oneDNN's convolution with a fused ReLU (what ``torch.compile`` emits on CPU), if present."""
+    if not torch.backends.mkldnn.is_available():
+        return None
+    try:
+        return torch.ops.mkldnn._convolution_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+
+
+_FUSED_CONV = _find_fused_conv()
+_FUSED_DTYPES = (torch.float32, torch.bfloat16)
 
 
 def _fold(layer: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,26 +54,36 @@ def _pair(value: object) -> tuple[int, int]:
 
 
 class _Conv(nn.Module):
-    """One or several same-input ``Conv2dLayer``s of the TorchScript net as a single convolution.
+    """A ``Conv2dLayer`` of the TorchScript net (conv, batch norm, ReLU) as one convolution.
 
-    The output is *pre*-ReLU so that callers can pool before the ReLU where that is exact.
+    With ``relu=False`` the output is pre-ReLU, so that a caller can pool before the ReLU.
     """
 
-    def __init__(self, *layers: torch.nn.Module, relu: bool = True) -> None:
+    def __init__(self, layer: torch.nn.Module, *, relu: bool = True) -> None:
         super().__init__()
+        weight, bias = _fold(layer)
+        # channels_last weights keep oneDNN in NHWC instead of converting activations back.
+        self.weight = nn.Parameter(
+            weight.contiguous(memory_format=torch.channels_last), requires_grad=False
+        )
+        self.bias = nn.Parameter(bias, requires_grad=False)
+        self.stride = _pair(layer.stride)
+        self.padding = _pair(layer.padding)
         self.relu = relu
-        folded = [_fold(layer) for layer in layers]
-        self.weight = nn.Parameter(torch.cat([w for w, _ in folded]), requires_grad=False)
-        self.bias = nn.Parameter(torch.cat([b for _, b in folded]), requires_grad=False)
-        self.stride = _pair(layers[0].stride)
-        self.padding = _pair(layers[0].padding)
-        self.sizes = [w.shape[0] for w, _ in folded]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _FUSED and x.device.type == "cpu":
-            return _conv_pointwise(
-                x, self.weight, self.bias, self.padding, self.stride, (1, 1), 1,
-                "relu" if self.relu else "none", [], "",
+        if _FUSED_CONV is not None and x.device.type == "cpu" and x.dtype in _FUSED_DTYPES:
+            return _FUSED_CONV(
+                x,
+                self.weight,
+                self.bias,
+                self.padding,
+                self.stride,
+                (1, 1),
+                1,
+                "relu" if self.relu else "none",
+                [],
+                "",
             )
         y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
         return torch.relu_(y) if self.relu else y
@@ -80,26 +100,6 @@ class _Chain(nn.Module):
         for conv in self.convs:
             x = conv(x)
         return x
-
-
-class _Heads(nn.Module):
-    """Several 1x1 conv+ReLU heads reading the same input."""
-
-    def __init__(self, *layers: torch.nn.Module) -> None:
-        super().__init__()
-        if MERGE:
-            self.merged = _Conv(*layers)
-        else:
-            self.convs = nn.ModuleList(_Conv(layer) for layer in layers)
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        if MERGE:
-            return list(self.merged(x).split(self.merged.sizes, dim=1))
-        return [c(x) for c in self.convs]
-
-
-def _tower_rest(tower: torch.nn.Module) -> _Chain:
-    return _Chain(*(child for name, child in tower.named_children() if name != "conv"))
 
 
 class _AvgBranch(nn.Module):
@@ -119,14 +119,13 @@ class _BlockAC(nn.Module):
 
     def __init__(self, block: torch.nn.Module) -> None:
         super().__init__()
-        self.heads = _Heads(block.conv, block.tower.conv, block.tower_1.conv)
-        self.tower_a = _tower_rest(block.tower)
-        self.tower_b = _tower_rest(block.tower_1)
+        self.conv = _Conv(block.conv)
+        self.tower_a = _Chain(*(child for _, child in block.tower.named_children()))
+        self.tower_b = _Chain(*(child for _, child in block.tower_1.named_children()))
         self.pool = _AvgBranch(block.tower_2.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        direct, a, b = self.heads(x)
-        return torch.cat([direct, self.tower_a(a), self.tower_b(b), self.pool(x)], dim=1)
+        return torch.cat([self.conv(x), self.tower_a(x), self.tower_b(x), self.pool(x)], dim=1)
 
 
 class _BlockB(nn.Module):
@@ -146,14 +145,12 @@ class _BlockD(nn.Module):
 
     def __init__(self, block: torch.nn.Module) -> None:
         super().__init__()
-        self.heads = _Heads(block.tower.conv, block.tower_1.conv)
-        self.tower_a = _tower_rest(block.tower)
-        self.tower_b = _tower_rest(block.tower_1)
+        self.tower_a = _Chain(*(child for _, child in block.tower.named_children()))
+        self.tower_b = _Chain(*(child for _, child in block.tower_1.named_children()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        a, b = self.heads(x)
         pooled = F.max_pool2d(x, 3, stride=2)
-        return torch.cat([self.tower_a(a), self.tower_b(b), pooled], dim=1)
+        return torch.cat([self.tower_a(x), self.tower_b(x), pooled], dim=1)
 
 
 class _BlockE(nn.Module):
@@ -161,7 +158,9 @@ class _BlockE(nn.Module):
 
     def __init__(self, block: torch.nn.Module, *, max_pool: bool) -> None:
         super().__init__()
-        self.heads = _Heads(block.conv, block.tower_conv, block.tower_1_conv)
+        self.conv = _Conv(block.conv)
+        self.a_1x1 = _Conv(block.tower_conv)
+        self.b_1x1 = _Conv(block.tower_1_conv)
         self.a_1x3 = _Conv(block.tower_mixed_conv)
         self.a_3x1 = _Conv(block.tower_mixed_conv_1)
         self.b_3x3 = _Conv(block.tower_1_conv_1)
@@ -174,13 +173,13 @@ class _BlockE(nn.Module):
             self.pool = _AvgBranch(block.tower_2_conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        direct, a, b = self.heads(x)
-        b = self.b_3x3(b)
+        a = self.a_1x1(x)
+        b = self.b_3x3(self.b_1x1(x))
         if self.max_pool:
             pooled = self.pool_conv(F.max_pool2d(x, 3, stride=1, padding=1))
         else:
             pooled = self.pool(x)
-        parts = [direct, self.a_1x3(a), self.a_3x1(a), self.b_1x3(b), self.b_3x1(b), pooled]
+        parts = [self.conv(x), self.a_1x3(a), self.a_3x1(a), self.b_1x3(b), self.b_3x1(b), pooled]
         return torch.cat(parts, dim=1)
 
 

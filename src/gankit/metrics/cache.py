@@ -37,19 +37,30 @@ def cache_root() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
 
 
-def reference_cache_key(spec: str, n: int | None, extractor_hash: str, precision: str) -> str:
+def reference_cache_key(
+    spec: str,
+    n: int | None,
+    extractor_hash: str,
+    precision: str,
+    data_root: str | os.PathLike[str] | None = None,
+) -> str:
+    """``<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>``; a spec that does not survive
+    as a file name, or an explicit data root, adds a short hash so distinct sources stay apart."""
+    identity = spec if data_root is None else f"{spec}@{os.fspath(data_root)}"
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")
-    if len(slug) > 48 or slug != spec.replace(":", "_"):  # keep distinct specs distinct
-        slug = f"{slug[:40]}_{hashlib.sha1(spec.encode()).hexdigest()[:8]}"
+    if len(slug) > 48 or slug != spec.replace(":", "_") or data_root is not None:
+        slug = f"{slug[:40]}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
     return f"{slug}-n{'all' if n is None else n}-{PROTOCOL_VERSION}-{precision}-{extractor_hash}"
 
 
-def load_split_images(spec: str, n: int | None = None) -> torch.Tensor:
+def load_split_images(
+    spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
+) -> torch.Tensor:
     """The first ``n`` uint8 ``[N, C, H, W]`` images of a dataset split such as ``cifar10:test``."""
     from gankit.data import load_dataset, parse_dataset_spec
 
     name, split = parse_dataset_spec(spec)
-    images = load_dataset(name, split).images
+    images = load_dataset(name, split, root=root).images
     return images if n is None else images[:n]
 
 
@@ -73,22 +84,23 @@ def reference_features(
     batch_size: int = 200,
     precision: str = "fp32",
     cache_dir: str | os.PathLike[str] | None = None,
+    data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> FeatureSet:
     """Features and statistics of the first ``n`` images (all when None) of split ``spec``.
 
-    A cache hit returns without loading the dataset or running the network.
+    A cache hit returns without loading the dataset or running the network. ``data_root`` is
+    passed to :func:`gankit.data.load_dataset`.
     """
     folder = Path(cache_dir) if cache_dir is not None else cache_root() / "stats"
-    key = reference_cache_key(spec, n, extractor.hash, precision)
+    key = reference_cache_key(spec, n, extractor.hash, precision, data_root)
     features_path, stats_path = folder / f"{key}.npy", folder / f"{key}.npz"
     cached = _read(features_path, stats_path, spec)
     if cached is not None:
         return cached
-    images = load_split_images(spec, n)
+    images = load_split_images(spec, n, data_root)
     if progress:
-        print(f"gankit: computing reference features of {spec} ({len(images)} images)",
-              file=sys.stderr)
+        print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
     result = FeatureSet(
         extractor.features(images, batch_size=batch_size, precision=precision).astype(np.float32),
         spec,

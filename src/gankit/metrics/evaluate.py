@@ -19,6 +19,7 @@ from gankit.errors import MetricError
 from gankit.metrics.cache import load_split_images, reference_features
 from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_extractor
 from gankit.metrics.features import FeatureSet
+from gankit.metrics.inception_score import inception_score
 from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
 from gankit.metrics.registry import Metric, get_metric
 
@@ -32,7 +33,8 @@ ARRAY_KEYS = ("images", "x", "arr_0")
 def _array_to_nchw(array: np.ndarray, source: str) -> torch.Tensor:
     """uint8 NHWC / NCHW / NHW array -> contiguous uint8 ``[N, C, H, W]`` with C in (1, 3)."""
     if array.dtype != np.uint8:
-        if np.issubdtype(array.dtype, np.integer) and array.size and 0 <= array.min() <= array.max() <= 255:
+        integer = np.issubdtype(array.dtype, np.integer)
+        if integer and array.size and 0 <= array.min() <= array.max() <= 255:
             array = array.astype(np.uint8)
         else:
             raise MetricError(
@@ -111,12 +113,16 @@ def looks_like_dataset_spec(arg: str) -> bool:
 
 
 def load_image_set(
-    source: str | os.PathLike[str] | np.ndarray | torch.Tensor, n: int | None = None
+    source: str | os.PathLike[str] | np.ndarray | torch.Tensor,
+    n: int | None = None,
+    *,
+    data_root: str | os.PathLike[str] | None = None,
 ) -> torch.Tensor:
     """uint8 ``[N, C, H, W]`` images from a folder, ``.npz`` / ``.npy`` file, array or dataset spec.
 
     Arrays may be NHWC, NCHW or NHW, grey or RGB(A); ``.npz`` files use the array named
-    ``images``, ``x`` or ``arr_0``, else the first one. ``n`` keeps the first ``n`` images.
+    ``images``, ``x`` or ``arr_0``, else the first one. ``n`` keeps the first ``n`` images;
+    ``data_root`` is where dataset specs are looked up (default: ``gankit.data``'s search).
     """
     if isinstance(source, torch.Tensor):
         source = source.detach().cpu().numpy()
@@ -132,7 +138,7 @@ def load_image_set(
         elif path.is_file():
             raise MetricError(f"{path} is neither a folder nor a .npz/.npy array file.")
         elif looks_like_dataset_spec(text):
-            images = load_split_images(text, n)
+            images = load_split_images(text, n, data_root)
         else:
             raise MetricError(
                 f"{text} does not exist; give a folder of images, a .npz/.npy file or a dataset "
@@ -155,15 +161,17 @@ def _features_of(
     progress: bool,
 ) -> FeatureSet:
     """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
-    features = np.empty((total, 2048), dtype=np.float32)
+    chunks: list[np.ndarray] = []
     done = 0
     for batch in batches:
         for chunk in extractor.iter_features(batch, batch_size=len(batch), precision=precision):
-            features[done : done + len(chunk)] = chunk.numpy()
+            chunks.append(chunk.numpy())
             done += len(chunk)
         if progress:
             print(f"gankit: {label} features {done}/{total}", file=sys.stderr)
-    features = features[:done]
+    if not chunks:
+        raise MetricError(f"{label} produced no images to score.")
+    features = np.concatenate(chunks).astype(np.float32, copy=False)
     logits = extractor.logits(features) if want_logits else None
     return FeatureSet(features, label, logits)
 
@@ -181,8 +189,13 @@ def image_features(
     """:class:`FeatureSet` of an in-memory uint8 ``[N, C, H, W]`` image set."""
     batches = (images[i : i + batch_size] for i in range(0, len(images), batch_size))
     return _features_of(
-        batches, len(images), extractor, label=label, precision=precision,
-        want_logits=want_logits, progress=progress,
+        batches,
+        len(images),
+        extractor,
+        label=label,
+        precision=precision,
+        want_logits=want_logits,
+        progress=progress,
     )
 
 
@@ -203,12 +216,17 @@ def _generated_batches(
 # ---------------------------------------------------------------------------------- metrics
 
 
-def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
+def _resolve(metrics: str | Sequence[str], extractor: FeatureExtractor) -> list[Metric]:
+    """Registered metrics for the names (a list or a comma-separated string), checked against
+    the extractor before any image is generated."""
     names = [metrics] if isinstance(metrics, str) else list(metrics)
-    names = [part for name in names for part in name.split(",") if part.strip()]
+    names = [part.strip() for name in names for part in name.split(",") if part.strip()]
     if not names:
         raise MetricError("no metric requested; pass e.g. metrics=['fid', 'kid'].")
-    return [get_metric(name) for name in names]
+    requested = list({metric.name: metric for metric in map(get_metric, names)}.values())
+    if any(m.kind.needs_logits for m in requested) and not extractor.has_logits:
+        inception_score(None)  # raises the MetricError that says how to enable IS
+    return requested
 
 
 def _rename(key: str, metric: Metric) -> str:
@@ -227,18 +245,17 @@ def _score(
     results: dict[str, object] = {}
     n_gen_used: set[int] = set()
     refs_used: dict[str, int] = {}
-    seen_kinds: set[str] = set()
+    kinds = [metric.kind.name for metric in requested]
     for metric in requested:
         sub = gen.head(metric.n)
         ref = None
         if metric.kind.needs_reference:
             n_ref = None if metric.full_reference else (metric.n or default_n_ref)
             ref = reference(n_ref)
-            refs_used[ref.label] = len(ref)
+            refs_used[ref.label] = max(len(ref), refs_used.get(ref.label, 0))
         values = metric.compute(sub, ref)
-        if metric.kind.name in seen_kinds:  # the same kind twice (fid5k, fid10k): key by name
+        if kinds.count(metric.kind.name) > 1:  # fid5k and fid10k together: key each by name
             values = {_rename(key, metric): value for key, value in values.items()}
-        seen_kinds.add(metric.kind.name)
         results.update(values)
         n_gen_used.add(len(sub))
     results["n_gen"] = max(n_gen_used)
@@ -249,7 +266,11 @@ def _score(
 
 
 def _protocol_fields(extractor: FeatureExtractor, precision: str) -> dict[str, object]:
-    return {"protocol": PROTOCOL_VERSION, "precision": precision, "extractor": extractor.hash}
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "feature_precision": precision,
+        "extractor": extractor.hash,
+    }
 
 
 def evaluate_generator(
@@ -265,6 +286,7 @@ def evaluate_generator(
     seed: int = 0,
     extractor: FeatureExtractor | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> dict[str, object]:
     """Score ``generator`` (``forward(z, y=None)`` in [-1, 1], attributes ``z_dim``,
@@ -272,24 +294,32 @@ def evaluate_generator(
 
     Metric names carrying a size (``fid50k``) override ``n``; class-conditional generators get
     uniformly drawn labels. The generator is put in eval mode and restored afterwards.
+    ``precision`` applies to the generated images; reference features are always fp32 (they are
+    computed once and cached, so their accuracy is worth more than their speed).
     """
-    requested = _resolve(metrics)
+    params = next(generator.parameters(), None)
+    gen_device = (
+        torch.device(device)
+        if device is not None
+        else (params.device if params is not None else torch.device("cpu"))
+    )
+    extractor = extractor or get_extractor(device=gen_device)
+    requested = _resolve(metrics, extractor)
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
         raise MetricError(f"cannot score {n_gen} generated image(s); use n >= 2.")
-    params = next(generator.parameters(), None)
-    gen_device = torch.device(device) if device is not None else (
-        params.device if params is not None else torch.device("cpu")
-    )
-    extractor = extractor or get_extractor(device=gen_device)
     was_training = generator.training
     generator.eval()
     try:
         with torch.inference_mode():
             gen = _features_of(
                 _generated_batches(generator, n_gen, batch_size, gen_device, seed),
-                n_gen, extractor, label="generator", precision=precision,
-                want_logits=any(m.kind.needs_logits for m in requested), progress=progress,
+                n_gen,
+                extractor,
+                label="generator",
+                precision=precision,
+                want_logits=any(m.kind.needs_logits for m in requested),
+                progress=progress,
             )
     finally:
         generator.train(was_training)
@@ -298,12 +328,17 @@ def evaluate_generator(
     def reference(count: int | None) -> FeatureSet:
         if count not in refs:
             refs[count] = reference_features(
-                ref, count, extractor, batch_size=batch_size, precision=precision,
-                cache_dir=cache_dir, progress=progress,
+                ref,
+                count,
+                extractor,
+                batch_size=batch_size,
+                cache_dir=cache_dir,
+                data_root=data_root,
+                progress=progress,
             )
         return refs[count]
 
-    results = _score(requested, gen, reference, n_ref)
+    results = _score(requested, gen, reference, n if n_ref is None else n_ref)
     return {**results, **_protocol_fields(extractor, precision)}
 
 
@@ -318,28 +353,40 @@ def evaluate_images(
     precision: str = "fp32",
     extractor: FeatureExtractor | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> dict[str, object]:
     """Score image set ``a`` against reference set ``b`` (``gankit fid A B``).
 
     Each side is a folder, ``.npz`` / ``.npy`` file, uint8 array or dataset spec; a dataset spec
-    uses the reference cache. ``n`` keeps the first ``n`` images of each side.
+    uses the reference cache (in fp32, like :func:`evaluate_generator`). ``n`` keeps the first
+    ``n`` images of each side.
     """
-    requested = _resolve(metrics)
     extractor = extractor or get_extractor(device=device)
+    requested = _resolve(metrics, extractor)
     want_logits = any(m.kind.needs_logits for m in requested)
     n_a = max((m.n for m in requested if m.n), default=n)
 
     def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
         if isinstance(source, str) and looks_like_dataset_spec(source) and not logits:
             return reference_features(
-                source, count, extractor, batch_size=batch_size, precision=precision,
-                cache_dir=cache_dir, progress=progress,
+                source,
+                count,
+                extractor,
+                batch_size=batch_size,
+                cache_dir=cache_dir,
+                data_root=data_root,
+                progress=progress,
             )
-        images = load_image_set(source, count)  # type: ignore[arg-type]
+        images = load_image_set(source, count, data_root=data_root)  # type: ignore[arg-type]
         return image_features(
-            images, extractor, label=label, batch_size=batch_size, precision=precision,
-            want_logits=logits, progress=progress,
+            images,
+            extractor,
+            label=label,
+            batch_size=batch_size,
+            precision=precision,
+            want_logits=logits,
+            progress=progress,
         )
 
     label_a = a if isinstance(a, str) else os.fspath(a) if isinstance(a, os.PathLike) else "A"

@@ -121,6 +121,17 @@ def _find_layers(module: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Mod
     )
 
 
+def _logit_matrix(output: torch.nn.Module | None) -> np.ndarray | None:
+    """The classifier weight as a float64 ``[2048, K]`` matrix, whichever way it is stored."""
+    weight = getattr(output, "weight", None)
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+        return None
+    matrix = weight.detach().double().cpu().numpy()
+    if matrix.shape[1] == FEATURE_DIM:
+        matrix = matrix.T
+    return np.ascontiguousarray(matrix) if matrix.shape[0] == FEATURE_DIM else None
+
+
 class FeatureExtractor:
     """Pool3 features (and logits when the weights have them) of uint8 images, in batches.
 
@@ -144,11 +155,9 @@ class FeatureExtractor:
         scripted.eval()
         layers, output = _find_layers(scripted)
         self._scripted_layers = layers
-        self.has_logits = output is not None and hasattr(output, "weight")
         # IS uses the softmax layer without its bias, as the original TF implementation did.
-        self._logit_weight = (
-            output.weight.detach().double().numpy().T.copy() if self.has_logits else None
-        )
+        self._logit_weight = _logit_matrix(output)
+        self.has_logits = self._logit_weight is not None
         self._nets: dict[torch.dtype, torch.nn.Module] = {}
         self._lock = threading.Lock()
         self.fast = self._build_fast(layers)
@@ -180,7 +189,8 @@ class FeatureExtractor:
                     # Casting the weights once beats autocast, which re-casts them every call.
                     self._nets[dtype] = copy.deepcopy(self._nets[torch.float32]).to(dtype)
                 else:
-                    self._nets[dtype] = _ScriptedRunner(self._scripted_layers.to(self.device), dtype)
+                    layers = self._scripted_layers.to(self.device)
+                    self._nets[dtype] = _ScriptedRunner(layers, dtype)
             return self._nets[dtype]
 
     def _dtype(self, precision: str) -> torch.dtype:
@@ -207,8 +217,8 @@ class FeatureExtractor:
         net = self._net(dtype)
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
-                x = inception_input(images[start : start + batch_size], device=self.device, dtype=dtype)
-                yield net(x).float().cpu()
+                batch = images[start : start + batch_size]
+                yield net(inception_input(batch, device=self.device, dtype=dtype)).float().cpu()
 
     def features(
         self,

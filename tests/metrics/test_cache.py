@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.metrics import cache as cache_module
+from gankit.metrics.cache import reference_cache_key, reference_features
+from gankit.metrics.fid import feature_stats
+from gankit.metrics.preprocess import PROTOCOL_VERSION
+
+
+@pytest.fixture
+def fake_split(monkeypatch):
+    """A fake dataset split; records how often it is loaded."""
+    loads = []
+    images = torch.randint(
+        0, 256, (40, 1, 8, 8), generator=torch.Generator().manual_seed(0), dtype=torch.uint8
+    )
+
+    def load(spec, n=None, root=None):
+        loads.append((spec, n))
+        return images if n is None else images[:n]
+
+    monkeypatch.setattr(cache_module, "load_split_images", load)
+    return images, loads
+
+
+def test_second_evaluation_hits_the_cache(fake_split, stub_extractor, tmp_path):
+    _, loads = fake_split
+    first = reference_features("fashion-mnist:test", 30, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 1 and len(loads) == 1
+    second = reference_features("fashion-mnist:test", 30, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 1 and len(loads) == 1  # neither reloaded nor re-extracted
+    np.testing.assert_array_equal(first.features, second.features)
+    for got, want in zip(second.mu_sigma(), first.mu_sigma(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert second.features.dtype == np.float32 and second.mu_sigma()[1].dtype == np.float64
+    assert len(second) == 30 and second.label == "fashion-mnist:test"
+
+
+def test_cache_uses_the_first_n_images(fake_split, stub_extractor, tmp_path):
+    images, _ = fake_split
+    result = reference_features("fashion-mnist:test", 25, stub_extractor, cache_dir=tmp_path)
+    np.testing.assert_allclose(result.features, stub_extractor.features(images[:25]), rtol=1e-6)
+    mu, _ = feature_stats(result.features)
+    np.testing.assert_allclose(result.mu_sigma()[0], mu)
+
+
+def test_cache_key_names_split_n_protocol_precision_and_extractor():
+    key = reference_cache_key("fashion-mnist:test", 10_000, "abcdef0123456789", "fp32")
+    assert key == f"fashion-mnist_test-n10000-{PROTOCOL_VERSION}-fp32-abcdef0123456789"
+    assert "nall" in reference_cache_key("cifar10:train", None, "h", "bf16")
+    assert reference_cache_key("folder:/a/b", 5, "h", "fp32") != reference_cache_key(
+        "folder:/a_b", 5, "h", "fp32"
+    )
+    assert reference_cache_key("mnist:test", 5, "h", "fp32", "/data/a") != reference_cache_key(
+        "mnist:test", 5, "h", "fp32", "/data/b"
+    )
+
+
+def test_other_n_or_extractor_is_a_miss(fake_split, stub_extractor, tmp_path):
+    reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path)
+    reference_features("mnist:test", 21, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 2
+    stub_extractor.hash = "0" * 16
+    reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 3
+
+
+def test_damaged_cache_entry_is_recomputed(fake_split, stub_extractor, tmp_path):
+    reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path)
+    for path in tmp_path.glob("*.npz"):
+        path.write_bytes(b"garbage")
+    reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 2
+
+
+def test_default_cache_location_follows_gankit_cache(
+    monkeypatch, tmp_path, fake_split, stub_extractor
+):
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
+    reference_features("mnist:test", 20, stub_extractor)
+    assert len(list((tmp_path / "stats").glob("mnist_test-n20-*.npy"))) == 1
+    assert len(list((tmp_path / "stats").glob("mnist_test-n20-*.npz"))) == 1

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gankit.errors import MetricError
+from gankit.metrics import cache as cache_module
+from gankit.metrics.evaluate import evaluate_generator, evaluate_images, load_image_set
+
+from .conftest import pattern_images
+
+
+@pytest.fixture
+def nchw():
+    return pattern_images(5, 3, 6, 7).numpy()
+
+
+# ------------------------------------------------------------------------------- load_image_set
+
+
+def test_npy_nhwc_and_nchw_load_to_nchw(tmp_path, nchw):
+    np.save(tmp_path / "nchw.npy", nchw)
+    np.save(tmp_path / "nhwc.npy", nchw.transpose(0, 2, 3, 1))
+    for name in ("nchw.npy", "nhwc.npy"):
+        images = load_image_set(tmp_path / name)
+        assert images.dtype == torch.uint8 and images.shape == (5, 3, 6, 7)
+        np.testing.assert_array_equal(images.numpy(), nchw)
+
+
+def test_npz_picks_the_images_key_or_the_first_array(tmp_path, nchw):
+    np.savez(tmp_path / "a.npz", labels=np.zeros(5), images=nchw)
+    np.savez(tmp_path / "b.npz", nchw)
+    for name in ("a.npz", "b.npz"):
+        np.testing.assert_array_equal(load_image_set(tmp_path / name).numpy(), nchw)
+
+
+def test_grey_arrays_get_one_channel_and_rgba_loses_alpha(tmp_path):
+    grey = np.arange(4 * 9 * 9, dtype=np.uint8).reshape(4, 9, 9)
+    assert load_image_set(grey).shape == (4, 1, 9, 9)
+    rgba = np.zeros((2, 5, 5, 4), dtype=np.uint8)
+    assert load_image_set(rgba).shape == (2, 3, 5, 5)
+
+
+def test_folder_of_pngs(tmp_path, nchw):
+    (tmp_path / "sub").mkdir()
+    for i, image in enumerate(nchw):
+        Image.fromarray(image.transpose(1, 2, 0)).save(tmp_path / "sub" / f"{i:03d}.png")
+    (tmp_path / "notes.txt").write_text("not an image")
+    images = load_image_set(tmp_path)
+    np.testing.assert_array_equal(images.numpy(), nchw)
+    assert load_image_set(tmp_path, n=2).shape == (2, 3, 6, 7)
+
+
+def test_folder_of_grey_pngs_stays_grey(tmp_path):
+    for i in range(3):
+        Image.fromarray(np.full((4, 4), i * 50, dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    images = load_image_set(tmp_path)
+    assert images.shape == (3, 1, 4, 4) and images[2, 0, 0, 0] == 100
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.zeros((2, 8, 8, 3), dtype=np.float32), "uint8"),
+        (np.zeros((2, 8, 8, 5), dtype=np.uint8), "colour channels"),
+        (np.zeros((8, 8), dtype=np.uint8), "shape"),
+        (np.zeros((0, 3, 8, 8), dtype=np.uint8), "no images"),
+    ],
+)
+def test_bad_arrays_name_the_problem(array, message):
+    with pytest.raises(MetricError, match=message):
+        load_image_set(array)
+
+
+def test_bad_paths_name_the_problem(tmp_path):
+    with pytest.raises(MetricError, match="does not exist"):
+        load_image_set(tmp_path / "missing.npz")
+    with pytest.raises(MetricError, match="no images"):
+        load_image_set(tmp_path)
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(MetricError, match="neither a folder"):
+        load_image_set(tmp_path / "x.txt")
+    np.save(tmp_path / "bad.npy", np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(MetricError, match="cannot read"):
+        load_image_set(tmp_path / "bad.npy")
+
+
+def test_dataset_spec_goes_to_the_dataset_loader(monkeypatch):
+    seen = []
+
+    def fake(spec, n=None, root=None):
+        seen.append((spec, n))
+        return torch.zeros(3, 1, 4, 4, dtype=torch.uint8)
+
+    monkeypatch.setattr("gankit.metrics.evaluate.load_split_images", fake)
+    assert load_image_set("fashion-mnist:test", n=3).shape == (3, 1, 4, 4)
+    assert seen == [("fashion-mnist:test", 3)]
+
+
+# ------------------------------------------------------------------------------- evaluation
+
+
+class TinyGenerator(torch.nn.Module):
+    z_dim = 4
+
+    def __init__(self, num_classes: int = 0) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.linear = torch.nn.Linear(4 + max(num_classes, 1), 64)
+        self.labels: list[torch.Tensor] = []
+
+    def forward(self, z, y=None):
+        if self.num_classes:
+            assert y is not None
+            self.labels.append(y)
+            onehot = torch.nn.functional.one_hot(y, self.num_classes).float()
+        else:
+            assert y is None
+            onehot = torch.zeros(len(z), 1)
+        return torch.tanh(self.linear(torch.cat([z, onehot], 1))).view(-1, 1, 8, 8)
+
+
+@pytest.fixture
+def fake_reference(monkeypatch):
+    images = torch.randint(
+        0, 256, (60, 1, 8, 8), generator=torch.Generator().manual_seed(1), dtype=torch.uint8
+    )
+    monkeypatch.setattr(
+        cache_module,
+        "load_split_images",
+        lambda spec, n=None, root=None: images if n is None else images[:n],
+    )
+    return images
+
+
+def test_evaluate_generator_reports_values_n_and_reference(
+    fake_reference, stub_extractor, tmp_path
+):
+    generator = TinyGenerator(num_classes=3).train()
+    with pytest.warns(UserWarning, match="2048"):
+        result = evaluate_generator(
+            generator,
+            metrics=["fid", "kid", "pr", "is"],
+            n=40,
+            ref="toy:test",
+            batch_size=16,
+            extractor=stub_extractor,
+            cache_dir=tmp_path,
+        )
+    for key in ("fid", "kid", "kid_std", "precision", "recall", "is", "is_std"):
+        assert np.isfinite(result[key]), key
+    assert result["fid"] > 0
+    assert (result["n_gen"], result["ref"], result["n_ref"]) == (40, "toy:test", 40)
+    assert generator.training  # mode restored
+    labels = torch.cat(generator.labels)
+    assert len(labels) == 40 and set(labels.tolist()) == {0, 1, 2}
+
+
+def test_evaluate_generator_is_seeded(fake_reference, stub_extractor, tmp_path):
+    generator = TinyGenerator()
+    kwargs = dict(metrics="kid", n=30, ref="toy:test", extractor=stub_extractor, cache_dir=tmp_path)
+    assert evaluate_generator(generator, **kwargs) == evaluate_generator(generator, **kwargs)
+    other = evaluate_generator(generator, seed=1, **kwargs)
+    assert other["kid"] != evaluate_generator(generator, **kwargs)["kid"]
+
+
+def test_protocol_names_set_n_and_keep_both_sizes(fake_reference, stub_extractor, tmp_path):
+    with pytest.warns(UserWarning):
+        result = evaluate_generator(
+            TinyGenerator(),
+            metrics=["fid1k_full", "kid", "fid", "kid"],
+            n=20,
+            ref="toy:test",
+            extractor=stub_extractor,
+            cache_dir=tmp_path,
+            batch_size=300,
+        )
+    assert result["n_gen"] == 1000 and result["n_ref"] == 60  # the full split
+    assert {"fid1k_full", "fid", "kid", "kid_std"} <= set(result)
+    assert result["fid1k_full"] != result["fid"]
+
+
+def test_evaluate_generator_refuses_tiny_n(stub_extractor):
+    with pytest.raises(MetricError, match="n >= 2"):
+        evaluate_generator(TinyGenerator(), metrics="fid", n=1, extractor=stub_extractor)
+
+
+def test_evaluate_images_on_arrays(stub_extractor):
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (30, 8, 8, 1), dtype=np.uint8)
+    b = rng.integers(0, 128, (30, 1, 8, 8), dtype=np.uint8)
+    with pytest.warns(UserWarning):
+        same = evaluate_images(
+            a, a.transpose(0, 3, 1, 2), metrics=["fid", "kid"], extractor=stub_extractor
+        )
+        different = evaluate_images(a, b, metrics=["fid", "kid"], extractor=stub_extractor)
+    assert same["fid"] == pytest.approx(0.0, abs=1e-6)
+    assert different["fid"] > 1.0 and different["kid"] > same["kid"]
+    assert (different["n_a"], different["n_ref"]) == (30, 30)
+
+
+def test_real_inception_end_to_end(inception, tmp_path):
+    a = pattern_images(4, 1, 28, 28)
+    np.save(tmp_path / "b.npy", pattern_images(4, 3, 20, 20).numpy().transpose(0, 2, 3, 1))
+    # FID is left out: the 2048x2048 eigenvalue problem alone takes seconds on this CPU, and its
+    # maths is tested on small matrices in test_fid.py.
+    result = evaluate_images(a, tmp_path / "b.npy", metrics=["kid", "pr"], extractor=inception)
+    assert result["kid"] > 0.01 and 0.0 <= result["precision"] <= 1.0
+    assert result["extractor"] == inception.hash and result["n_ref"] == 4
+
+
+def test_is_without_logits_fails_before_generating(stub_extractor):
+    stub_extractor.has_logits = False
+    generator = TinyGenerator()
+    with pytest.raises(MetricError, match=r"inception-2015-12-05\.pt"):
+        evaluate_generator(generator, metrics="fid,is", n=10, extractor=stub_extractor)
+    assert stub_extractor.calls == 0
+
+
+def test_split_against_split_uses_the_cache_on_both_sides(fake_reference, stub_extractor, tmp_path):
+    # e.g. FID of fashion-mnist:train vs fashion-mnist:test, 10k each
+    kwargs = dict(metrics="fid10k", extractor=stub_extractor, cache_dir=tmp_path)
+    with pytest.warns(UserWarning):
+        first = evaluate_images("toy:train", "toy:test", **kwargs)
+        assert stub_extractor.calls == 2
+        second = evaluate_images("toy:train", "toy:test", **kwargs)
+    assert stub_extractor.calls == 2 and first == second
+    assert (first["a"], first["ref"], first["n_a"], first["n_ref"]) == (
+        "toy:train",
+        "toy:test",
+        60,
+        60,
+    )
