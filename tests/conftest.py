@@ -5,6 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny tensors run faster on one intra-op thread (no OpenMP hand-off)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def seeded() -> None:
+    torch.manual_seed(0)
+
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 

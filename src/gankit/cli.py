@@ -26,6 +26,15 @@ def _print_json(obj: dict[str, Any]) -> None:
     print(json.dumps(obj))
 
 
+def _print_result(result: dict[str, Any], *, as_json: bool) -> None:
+    """One JSON object, or one ``key: value`` line per entry."""
+    if as_json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+
+
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
@@ -220,11 +229,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from gankit.training.rundir import RunDir
 
         RunDir(args.run).append_metrics({"kind": "eval", "source": "gankit eval", **result})
-    if args.json:
-        _print_json(result)
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")
+    _print_result(result, as_json=args.json)
     return 0
 
 
@@ -245,11 +250,7 @@ def cmd_fid(args: argparse.Namespace) -> int:
     result = evaluate_images(
         args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
     )
-    if args.json:
-        _print_json(result)
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")
+    _print_result(result, as_json=args.json)
     return 0
 
 

@@ -1,23 +1,18 @@
-"""Layer / model tests run tiny tensors: one intra-op thread is faster than two (no OpenMP
-hand-off) and keeps the shared CI machine responsive."""
+"""Layer / model tests run tiny tensors on one thread with a fixed seed (see tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_thread: None) -> None:
+    """Apply the shared single-thread fixture to every test in this folder."""
 
 
 @pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
+def _seed(seeded: None) -> None:
+    """Apply the shared seed fixture to every test in this folder."""
 
 
 def tiny_config(

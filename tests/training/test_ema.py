@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from gankit.training.ema import EMA, unwrap_model
+from gankit.training.checkpoint import unwrap as unwrap_model
+from gankit.training.ema import EMA
 
 
 def make_net() -> nn.Module:

@@ -26,8 +26,15 @@ VERSION = 1
 ZIP_MAGIC = b"PK\x03\x04"
 # What sampling and resuming read; Trainer.state_dict always writes all of them.
 REQUIRED_KEYS = (
-    "config", "image_shape", "num_classes", "generator", "discriminator", "opt_g", "opt_d",
-    "step", "batches",
+    "config",
+    "image_shape",
+    "num_classes",
+    "generator",
+    "discriminator",
+    "opt_g",
+    "opt_d",
+    "step",
+    "batches",
 )
 # Globals a genuine torch checkpoint references (only used to word the refusal message).
 _SAFE_GLOBAL_PREFIXES = ("torch.", "collections.OrderedDict", "_codecs.encode")
@@ -183,12 +190,15 @@ def resolve_checkpoint(run_or_ckpt: str | os.PathLike[str], prefer: str = "last"
     raise CheckpointError(f"'{path}' is neither a run directory nor a checkpoint file.")
 
 
+_WRAPPERS: tuple[type[nn.Module], ...] = (nn.DataParallel, nn.parallel.DistributedDataParallel)
+
+
 def unwrap(module: nn.Module) -> nn.Module:
-    """The plain module under DDP and ``torch.compile`` wrappers (state dicts stay portable)."""
+    """The plain module under ``torch.compile`` and (D)DP wrappers (state dicts stay portable)."""
     while True:
-        if hasattr(module, "_orig_mod"):
+        if isinstance(getattr(module, "_orig_mod", None), nn.Module):
             module = module._orig_mod  # type: ignore[assignment]
-        elif hasattr(module, "module") and isinstance(module.module, nn.Module):
+        elif isinstance(module, _WRAPPERS):
             module = module.module
         else:
             return module

@@ -20,18 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-_WRAPPERS: tuple[type[nn.Module], ...] = (nn.DataParallel, nn.parallel.DistributedDataParallel)
-
-
-def unwrap_model(model: nn.Module) -> nn.Module:
-    """The plain module behind ``torch.compile`` (``_orig_mod``) and (D)DP (``.module``)."""
-    while True:
-        if isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        elif isinstance(model, _WRAPPERS):
-            model = model.module
-        else:
-            return model
+from gankit.training.checkpoint import unwrap
 
 
 class EMA:
@@ -48,12 +37,12 @@ class EMA:
         self.decay = float(decay)
         self.start_step = int(start_step)
         self.num_updates = 0
-        self.module: nn.Module = copy.deepcopy(unwrap_model(model)).eval().requires_grad_(False)
+        self.module: nn.Module = copy.deepcopy(unwrap(model)).eval().requires_grad_(False)
         self._params = [p for _, p in self.module.named_parameters()]
         self._buffers = [b for _, b in self.module.named_buffers()]
 
     def _source_tensors(self, model: nn.Module) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        src = unwrap_model(model)
+        src = unwrap(model)
         params = [p.detach() for _, p in src.named_parameters()]
         buffers = [b.detach() for _, b in src.named_buffers()]
         if len(params) != len(self._params) or len(buffers) != len(self._buffers):
