@@ -54,9 +54,23 @@ def test_train_sample_on_real_fashion_mnist(tmp_path, capsys) -> None:
     assert main(["sample", str(run), "--n", "5", "--out", str(tmp_path / "pngs")]) == 0
     assert len(list((tmp_path / "pngs").glob("*.png"))) == 5
 
+    # eval: FID/KID with the canonical Inception on a handful of images (warns below 2,048)
+    capsys.readouterr()
+    assert main(["eval", str(run), "--metrics", "fid,kid", "--n", "16", "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["n_gen"] == 16 and scores["ref"] == "fashion-mnist:test" and scores["n_ref"] == 16
+    assert scores["fid"] > 0 and np.isfinite(scores["kid"])
+    logged = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert logged[-1]["kind"] == "eval" and logged[-1]["fid"] == pytest.approx(scores["fid"])
+    # `gankit fid` scores the sampled .npz against a dataset spec
+    assert main(["fid", str(tmp_path / "s.npz"), "fashion-mnist:test", "--n", "16", "--json"]) == 0
+    pair = json.loads(capsys.readouterr().out)
+    assert pair["fid"] > 0
+
     assert main(["train", "--resume", "--out", str(run), "--set", "train.steps=40", "--quiet"]) == 0
     rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["kind"] == "train"] == [10, 20, 30, 40]
+    assert [r["step"] for r in rows if r["kind"] == "eval"] == [30]
 
 
 def test_dry_run_prints_resolved_config(capsys) -> None:
