@@ -283,7 +283,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise GankitError(f"'gankit data {args.action}' needs a dataset name, e.g. fashion-mnist.")
     if args.action == "check":
         summary = data.check_dataset(args.name, root=args.root)
-        print(json.dumps(summary, indent=2, default=str))
+        for split, info in summary.get("splits", {}).items():
+            print(f"{summary.get('name', args.name)}:{split}  " + json.dumps(info, default=str))
         return 0
     path = data.prepare_dataset(args.name, root=args.root)
     _err(f"{args.name} is ready in {path}")
@@ -291,10 +292,11 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def _format_status(row: Any) -> str:
-    if isinstance(row, dict):
-        found = row.get("found") or row.get("path")
-        return f"{row.get('name', '?'):<14} {'found: ' + str(found) if found else 'missing'}"
-    return str(row)
+    """``name  found: PATH`` or ``name  missing: how to get it``."""
+    if row.available:
+        where = row.path or "generated on the fly"
+        return f"{row.name:<14} found: {where}"
+    return f"{row.name:<14} missing: {row.how_to_get}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -108,3 +108,14 @@ def test_python_dash_m_entry_point() -> None:
         [sys.executable, "-m", "gankit", "recipes"], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0 and "dcgan-fashion" in proc.stdout
+
+
+@needs_fashion
+def test_data_list_and_check(capsys) -> None:
+    assert main(["data", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    fashion = next(line for line in lines if line.startswith("fashion-mnist"))
+    assert "found:" in fashion
+    assert main(["data", "check", "fashion-mnist"]) == 0
+    out = capsys.readouterr().out
+    assert 'fashion-mnist:train  {"n": 60000' in out and 'fashion-mnist:test  {"n": 10000' in out
