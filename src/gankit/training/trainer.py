@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gankit.atomic import atomic_write_text
 from gankit.config import Config, dump_yaml, to_dict
 from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
@@ -53,6 +54,7 @@ from gankit.training.distributed import (
 from gankit.training.ema import EMA
 from gankit.training.precision import autocast_factory, make_scaler
 from gankit.training.rundir import RunDir
+from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
 
 
 @dataclass
@@ -160,13 +162,9 @@ class Trainer:
         if resume:
             self._load(self.run.last)
         if self.dist.is_main and not resume:
-            from gankit.atomic import atomic_write_text
-
             atomic_write_text(self.run.config, dump_yaml(cfg))
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
-        from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
-
         self.tensorboard = (
             maybe_tensorboard(cfg.train.tensorboard, self.run.root / "tensorboard")
             if self.dist.is_main
