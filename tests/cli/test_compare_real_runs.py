@@ -15,7 +15,9 @@ def test_compare_two_tiny_runs(tmp_path) -> None:
     runs = []
     for recipe in ("dcgan-fashion", "mlp-gan-fashion"):
         run = tmp_path / recipe
-        Trainer(load_config(recipe, tiny_overrides(**{"train.steps": 10})), run, progress=False).fit()
+        Trainer(
+            load_config(recipe, tiny_overrides(**{"train.steps": 10})), run, progress=False
+        ).fit()
         assert (run / "report.html").exists()
         runs.append(str(run))
     out = tmp_path / "report.html"
