@@ -395,7 +395,7 @@ def from_dict(mapping: dict[str, Any]) -> Config:
 
 def dump_yaml(cfg: Config) -> str:
     """The resolved config as YAML, in schema order."""
-    return yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None)
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=False)
 
 
 def recipe_dir() -> Path:
