@@ -273,6 +273,32 @@ def _protocol_fields(extractor: FeatureExtractor, precision: str) -> dict[str, o
     }
 
 
+def _cached_reference(
+    extractor: FeatureExtractor,
+    batch_size: int,
+    cache_dir: str | os.PathLike[str] | None,
+    data_root: str | os.PathLike[str] | None,
+    progress: bool,
+) -> Callable[[str, int | None], FeatureSet]:
+    """``(spec, n) -> features`` through the reference cache, with one call's options bound.
+
+    Reference sides are always extracted in fp32 so a cached set serves every caller.
+    """
+
+    def load(spec: str, count: int | None) -> FeatureSet:
+        return reference_features(
+            spec,
+            count,
+            extractor,
+            batch_size=batch_size,
+            cache_dir=cache_dir,
+            data_root=data_root,
+            progress=progress,
+        )
+
+    return load
+
+
 def evaluate_generator(
     generator: torch.nn.Module,
     *,
@@ -325,17 +351,11 @@ def evaluate_generator(
         generator.train(was_training)
     refs: dict[int | None, FeatureSet] = {}
 
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
+
     def reference(count: int | None) -> FeatureSet:
         if count not in refs:
-            refs[count] = reference_features(
-                ref,
-                count,
-                extractor,
-                batch_size=batch_size,
-                cache_dir=cache_dir,
-                data_root=data_root,
-                progress=progress,
-            )
+            refs[count] = cached(ref, count)
         return refs[count]
 
     results = _score(requested, gen, reference, n if n_ref is None else n_ref)
@@ -366,18 +386,11 @@ def evaluate_images(
     requested = _resolve(metrics, extractor)
     want_logits = any(m.kind.needs_logits for m in requested)
     n_a = max((m.n for m in requested if m.n), default=n)
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
 
     def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
         if isinstance(source, str) and looks_like_dataset_spec(source) and not logits:
-            return reference_features(
-                source,
-                count,
-                extractor,
-                batch_size=batch_size,
-                cache_dir=cache_dir,
-                data_root=data_root,
-                progress=progress,
-            )
+            return cached(source, count)
         images = load_image_set(source, count, data_root=data_root)  # type: ignore[arg-type]
         return image_features(
             images,
