@@ -169,19 +169,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         _err(f"Wrote the {args.best} best of {max(args.n, args.best)} images to {out}")
         return 0
     if args.class_grid:
-        if run.num_classes == 0:
-            raise GankitError(
-                "--class-grid needs a conditional run; this generator takes no labels."
-            )
-        per = max(1, args.n // run.num_classes)
-        import torch
-
-        gen = torch.Generator().manual_seed(args.seed)
-        z = torch.randn(run.num_classes * per, run.generator.z_dim, generator=gen)
-        y = sampling.class_grid_labels(run.num_classes, per)
-        from gankit.training.outputs import generate
-
-        images = generate(run.generator, z.to(args.device), y.to(args.device))
+        per = max(1, args.n // max(run.num_classes, 1))
+        images, y = sampling.class_grid(run, per, seed=args.seed, device=args.device)
         save_class_grid(images, y, run.num_classes, per, out, class_names=run.class_names or None)
         _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
         return 0

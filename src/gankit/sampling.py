@@ -45,9 +45,16 @@ def sample_images(
     return images, y
 
 
-def class_grid_labels(num_classes: int, per_class: int) -> torch.Tensor:
-    """Labels for a grid with one row per class."""
-    return torch.arange(num_classes).repeat_interleave(per_class)
+def class_grid(
+    run: LoadedRun, per_class: int, *, seed: int = 0, device: str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``per_class`` images of every class, class-major (one grid row per class), and labels."""
+    if run.num_classes == 0:
+        raise ConfigError("--class-grid needs a conditional run; this generator takes no labels.")
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(run.num_classes * per_class, run.generator.z_dim, generator=gen)
+    y = torch.arange(run.num_classes).repeat_interleave(per_class)
+    return generate(run.generator, z.to(device), y.to(device)), y
 
 
 @torch.no_grad()
