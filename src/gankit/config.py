@@ -82,6 +82,9 @@ class ObjectiveConfig:
     r1_weight: float = 0.0  # R1 gamma
     weight_clip: float = 0.0  # WGAN clip value; 0 disables
     aux_weight: float = 1.0  # ACGAN class-loss weight
+    # ACGAN: also train D's class head on generated images (Odena et al.). False trains it on
+    # real images only, so G cannot agree with D on class cues that real images never show.
+    aux_d_on_fake: bool = True
     diffaugment: str = ""  # comma list of translation,cutout,color; empty disables
 
 

@@ -60,3 +60,26 @@ def test_acgan_aux_loss_learns_separable_blobs():
     with torch.no_grad():
         acc = (d(x_test)[1].argmax(1) == y_test).float().mean().item()
     assert acc > 0.95
+
+
+def test_aux_d_loss_without_fakes_is_the_real_term_only():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    y = torch.tensor([0, 1])
+    assert aux_d_loss(logits, y).item() == pytest.approx(aux_class_loss(logits, y).item())
+
+
+@pytest.mark.parametrize("on_fake", [True, False])
+def test_aux_d_on_fake_decides_whether_fake_labels_train_the_class_head(on_fake):
+    torch.manual_seed(0)
+    d = TinyACD()
+    real, y_real = blobs(32, torch.Generator().manual_seed(1))
+    fake = torch.randn(32, 2)
+    y_fake = torch.randint(0, 2, (32,))
+    cfg = ObjectiveConfig(aux_weight=1.0, aux_d_on_fake=on_fake)
+    obj = build_objective(cfg, num_classes=2, conditioning="acgan")
+    _, stats = obj.d_loss(d, real, fake, y_real, y_fake)
+    with torch.no_grad():
+        real_term = aux_class_loss(d(real)[1], y_real)
+        fake_term = aux_class_loss(d(fake)[1], y_fake)
+    expected = real_term + fake_term if on_fake else real_term
+    assert stats["d_aux"].item() == pytest.approx(expected.item(), rel=1e-6)

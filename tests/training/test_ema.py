@@ -102,3 +102,51 @@ def test_unwraps_dataparallel_and_compiled_modules():
 def test_rejects_bad_decay():
     with pytest.raises(ValueError):
         EMA(make_net(), decay=1.0)
+
+
+class BNGenerator(nn.Module):
+    """z -> Linear -> BatchNorm1d: the running statistics are the linear layer's output moments."""
+
+    z_dim = 3
+
+    def __init__(self, num_classes: int = 0) -> None:
+        super().__init__()
+        self.linear = nn.Linear(3, 4)
+        self.bn = nn.BatchNorm1d(4, momentum=0.1)
+        self.num_classes = num_classes
+        self.seen_labels: list[torch.Tensor] = []
+
+    def forward(self, z, y=None):
+        if y is not None:
+            self.seen_labels.append(y)
+        return self.bn(self.linear(z))
+
+
+def test_recalibrate_batch_norm_fits_statistics_to_the_averaged_weights():
+    torch.manual_seed(0)
+    live = BNGenerator()
+    ema = EMA(live, decay=0.5)
+    with torch.no_grad():
+        live.linear.weight.add_(1.0)
+        live.bn.running_mean.fill_(7.0)  # statistics of the live weights, wrong for the average
+    ema.update(live)
+    assert torch.equal(ema.module.bn.running_mean, live.bn.running_mean)  # copied
+    assert ema.recalibrate_batch_norm(batch_size=8, batches=5, seed=3) is True
+    rng = torch.Generator().manual_seed(3)
+    z = torch.cat([torch.randn(8, 3, generator=rng) for _ in range(5)])
+    with torch.no_grad():
+        h = ema.module.linear(z)
+    per_batch_var = torch.stack([c.var(0, unbiased=True) for c in h.split(8)]).mean(0)
+    torch.testing.assert_close(ema.module.bn.running_mean, h.mean(0), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ema.module.bn.running_var, per_batch_var, rtol=1e-5, atol=1e-6)
+    assert not ema.module.training and ema.module.bn.momentum == 0.1
+
+
+def test_recalibrate_draws_uniform_labels_and_skips_models_without_batch_norm():
+    gen = BNGenerator(num_classes=5)
+    ema = EMA(gen)
+    ema.recalibrate_batch_norm(batch_size=200, num_classes=5, batches=1)
+    labels = ema.module.seen_labels[0]
+    assert labels.shape == (200,) and set(labels.tolist()) == set(range(5))
+    plain = EMA(nn.Linear(3, 3))
+    assert plain.recalibrate_batch_norm(batch_size=4) is False

@@ -19,9 +19,17 @@ def aux_class_loss(class_logits: Tensor, labels: Tensor) -> Tensor:
     return F.cross_entropy(class_logits, labels.long())
 
 
-def aux_d_loss(real_logits: Tensor, y_real: Tensor, fake_logits: Tensor, y_fake: Tensor) -> Tensor:
-    """Discriminator side: classify real images and generated images correctly."""
-    return aux_class_loss(real_logits, y_real) + aux_class_loss(fake_logits, y_fake)
+def aux_d_loss(
+    real_logits: Tensor,
+    y_real: Tensor,
+    fake_logits: Tensor | None = None,
+    y_fake: Tensor | None = None,
+) -> Tensor:
+    """Discriminator side: classify real images, and generated ones when they are given."""
+    loss = aux_class_loss(real_logits, y_real)
+    if fake_logits is not None and y_fake is not None:
+        loss = loss + aux_class_loss(fake_logits, y_fake)
+    return loss
 
 
 def aux_g_loss(fake_logits: Tensor, y_fake: Tensor) -> Tensor:

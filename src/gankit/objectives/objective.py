@@ -56,6 +56,7 @@ class Objective:
         weight_clip: float = 0.0,
         aux_weight: float = 1.0,
         aux: str = "auto",
+        aux_d_on_fake: bool = True,
         augment: DiffAugment | None = None,
     ) -> None:
         self.loss = loss
@@ -66,6 +67,7 @@ class Objective:
         self.weight_clip = float(weight_clip)
         self.aux_weight = float(aux_weight)
         self.aux = aux if self.aux_weight > 0 else "off"
+        self.aux_d_on_fake = bool(aux_d_on_fake)
         self.augment = augment if augment else None
 
     def __repr__(self) -> str:
@@ -133,12 +135,15 @@ class Objective:
             total = total + r1
             stats["r1"] = r1.detach()
         if self._use_aux(real_cls, y_real):
-            if fake_cls is None or y_fake is None:
+            if self.aux_d_on_fake and (fake_cls is None or y_fake is None):
                 raise ConfigError(
                     "ACGAN needs class logits and labels for generated images too; pass "
                     "y_fake (the labels given to the generator) to the objective."
                 )
-            aux = self.aux_weight * aux_d_loss(real_cls, y_real, fake_cls, y_fake)
+            if self.aux_d_on_fake:
+                aux = self.aux_weight * aux_d_loss(real_cls, y_real, fake_cls, y_fake)
+            else:
+                aux = self.aux_weight * aux_d_loss(real_cls, y_real)
             total = total + aux
             stats["d_aux"] = aux.detach()
             stats["d_cls_acc"] = class_accuracy(real_cls.detach(), y_real)
@@ -217,5 +222,6 @@ def build_objective(
         weight_clip=cfg.weight_clip,
         aux_weight=cfg.aux_weight,
         aux=aux,
+        aux_d_on_fake=cfg.aux_d_on_fake,
         augment=DiffAugment(cfg.diffaugment) if cfg.diffaugment else None,
     )

@@ -7,7 +7,12 @@ mode with gradients off, used for sampling and evaluation only.
 Parameters are averaged, ``ema = decay * ema + (1 - decay) * param``, with fused foreach
 kernels (one launch per dtype/device group, no host syncs). Buffers (batch-norm running
 statistics, ``num_batches_tracked``) are *copied*, not averaged: they describe the current
-weights' activations and averaging the integer counter makes no sense. Before ``start_step``
+weights' activations and averaging the integer counter makes no sense. But the *live*
+weights' statistics do not fit the *averaged* weights: a batch-norm generator's EMA samples come
+out washed-out and its FID worse than the raw generator's (measured: FID-2k 132 vs 104 after 5
+minutes of best-fashion). :meth:`EMA.recalibrate_batch_norm` therefore recomputes the running
+statistics from the averaged generator's own activations ("standing statistics", as StudioGAN
+and BigGAN do) every time the average is used or saved. Before ``start_step``
 the copy just tracks the live weights, so early, meaningless weights do not linger in the
 average.
 """
@@ -72,6 +77,41 @@ class EMA:
             torch._foreach_copy_(self._params, params)
         if self._buffers:
             torch._foreach_copy_(self._buffers, buffers)
+
+    @torch.no_grad()
+    def recalibrate_batch_norm(
+        self, batch_size: int, num_classes: int = 0, batches: int = 16, seed: int = 0
+    ) -> bool:
+        """Recompute the averaged generator's batch-norm running statistics.
+
+        Runs ``batches`` forward passes of ``batch_size`` fixed-seed latents (uniform labels
+        when conditional) in train mode with a cumulative average, then returns to eval mode.
+        The draw uses its own ``torch.Generator``, so training randomness (and bit-exact
+        resume) is untouched. Returns False (and leaves the copied statistics) when there is no
+        batch norm, or when it is synchronised across processes (a lone rank cannot run it).
+        """
+        norms = [m for m in self.module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms or any(isinstance(m, nn.SyncBatchNorm) for m in norms):
+            return False
+        device = next(self.module.parameters()).device
+        rng = torch.Generator(device=device).manual_seed(seed)
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative moving average over the passes
+        self.module.train()
+        try:
+            for _ in range(batches):
+                z = torch.randn(batch_size, self.module.z_dim, generator=rng, device=device)
+                y = None
+                if num_classes:
+                    y = torch.randint(0, num_classes, (batch_size,), generator=rng, device=device)
+                self.module(z, y)
+        finally:
+            for m, momentum in zip(norms, momenta, strict=True):
+                m.momentum = momentum
+            self.module.eval()
+        return True
 
     def to(self, *args: Any, **kwargs: Any) -> EMA:
         """Move the averaged copy (same arguments as ``nn.Module.to``)."""

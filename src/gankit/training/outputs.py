@@ -113,10 +113,14 @@ def progress_bar(trainer: Trainer) -> _Bar:
 
 
 def sampling_module(trainer: Trainer) -> torch.nn.Module:
-    """The generator used for pictures and FID: the EMA copy when enabled."""
+    """The generator used for pictures and FID: the EMA copy (batch-norm statistics
+    recomputed for the averaged weights) when enabled."""
     from gankit.training.checkpoint import unwrap
 
-    return trainer.ema.module if trainer.ema is not None else unwrap(trainer.g)
+    if trainer.ema is None:
+        return unwrap(trainer.g)
+    trainer.recalibrate_ema()
+    return trainer.ema.module
 
 
 @torch.no_grad()

@@ -250,7 +250,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ state
 
+    def recalibrate_ema(self) -> None:
+        """Fit the EMA generator's batch-norm statistics to its averaged weights before use."""
+        if self.ema is not None:
+            self.ema.recalibrate_batch_norm(self.cfg.train.batch_size, self.cond_classes)
+
     def state_dict(self) -> dict[str, Any]:
+        self.recalibrate_ema()
         return {
             "config": to_dict(self.cfg),
             "image_shape": list(self.image_shape),
