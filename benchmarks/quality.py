@@ -11,7 +11,9 @@ commit) is appended to ``benchmarks/results.jsonl`` and printed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +32,31 @@ def git_commit() -> str:
         return "unknown"
 
 
+def run_tag(recipe: str, minutes: float, overrides: list[str]) -> str:
+    """File-name tag of one measured configuration: recipe, budget and a hash of overrides."""
+    tag = f"{recipe}-{minutes:g}min"
+    if overrides:
+        tag += "-" + hashlib.sha1("\n".join(overrides).encode()).hexdigest()[:8]
+    return tag
+
+
+def keep_pictures(run_dir: Path, grid_dir: Path, tag: str) -> dict[str, str]:
+    """Copy the run's final sample grid (and FID curve, if any) next to the results file.
+
+    Run directories are not committed; the README's Results table links these copies.
+    """
+    grid_dir.mkdir(parents=True, exist_ok=True)
+    kept = {}
+    for key, source in (("grid", "samples/final.png"), ("fid_curve", "fid.png")):
+        src = run_dir / source
+        if src.is_file():
+            dst = grid_dir / f"{tag}-{Path(source).stem}.png"
+            shutil.copyfile(src, dst)
+            repo = HERE.parent
+            kept[key] = str(dst.relative_to(repo)) if dst.is_relative_to(repo) else str(dst)
+    return kept
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("recipe")
@@ -38,6 +65,12 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], help="extra config overrides")
     ap.add_argument("--out", default=None, help="run directory (default runs/quality-<recipe>)")
     ap.add_argument("--results", default=str(HERE / "results.jsonl"))
+    ap.add_argument("--grids", default=str(HERE / "grids"), help="where sample grids are kept")
+    ap.add_argument(
+        "--also-raw",
+        action="store_true",
+        help="when the run has an EMA generator, also score the raw one (fid_raw, for ablations)",
+    )
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="eval precision")
     args = ap.parse_args()
 
@@ -55,6 +88,8 @@ def main() -> int:
     cfg = load_config(args.recipe, overrides)
     out = Path(args.out or f"runs/quality-{args.recipe}")
     result = Trainer(cfg, out, force=True).fit()
+    tag = run_tag(args.recipe, args.minutes, args.set)
+    pictures = keep_pictures(out, Path(args.grids).resolve(), tag)
     run = load_run(out)
     started = time.perf_counter()
     scores = evaluate_generator(
@@ -65,6 +100,13 @@ def main() -> int:
         precision=args.precision,
         progress=True,
     )
+    fid_raw = None
+    if args.also_raw and run.used_ema:
+        run.generator.load_state_dict(run.state["generator"])
+        raw = evaluate_generator(
+            run.generator, metrics=["fid"], n=args.fid_n, ref=f"{cfg.data.name}:test"
+        )
+        fid_raw = round(float(raw["fid"]), 3)
     row = {
         "recipe": args.recipe,
         "overrides": args.set,
@@ -79,8 +121,10 @@ def main() -> int:
         "n_gen": scores.get("n_gen"),
         "ref": scores.get("ref"),
         "ema": run.used_ema,
+        "fid_raw": fid_raw,
         "eval_s": round(time.perf_counter() - started, 1),
         "run_dir": str(out),
+        **pictures,
         "commit": git_commit(),
     }
     with open(args.results, "a", encoding="utf-8") as handle:

@@ -1,0 +1,92 @@
+"""Print the README "Results" table from ``benchmarks/results.jsonl``.
+
+    python benchmarks/results_table.py            # markdown to stdout
+    python benchmarks/results_table.py --check README.md   # exit 1 if README's table is stale
+
+Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
+file and in the ablation table of the notes). When a configuration was measured more than once,
+the newest row wins, so re-running a benchmark updates the table instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BEGIN = "<!-- results-table:begin -->"
+END = "<!-- results-table:end -->"
+
+
+def load_rows(path: Path) -> list[dict]:
+    """Rows of ``path`` (one JSON object per line), newest last; a missing file is empty."""
+    if not path.is_file():
+        return []
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{number} is not a JSON row ({exc.msg}).") from None
+    return rows
+
+
+def latest_plain_rows(rows: list[dict]) -> list[dict]:
+    """One row per (recipe, minutes, n_gen) without overrides; the newest wins."""
+    chosen: dict[tuple, dict] = {}
+    for row in rows:
+        if row.get("overrides"):
+            continue
+        chosen[(row["recipe"], row["minutes"], row.get("n_gen"))] = row
+    return sorted(chosen.values(), key=lambda r: (-r["minutes"], r["fid"]))
+
+
+def fid_label(n_gen: int | None) -> str:
+    if not n_gen:
+        return "FID"
+    return f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
+
+
+def markdown(rows: list[dict]) -> str:
+    """The table: one line per recipe and budget, with its sample grid."""
+    lines = [
+        "| recipe | budget | steps | epochs | img/s | FID (N) | KID | precision | recall "
+        "| EMA | samples |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
+        lines.append(
+            f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
+            f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({fid_label(r.get('n_gen'))}) "
+            f"| {r['kid']:.4f} | {r['precision']:.3f} | {r['recall']:.3f} "
+            f"| {'yes' if r.get('ema') else 'no'} | {grid} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", default=str(HERE / "results.jsonl"))
+    ap.add_argument("--check", metavar="README", help="fail when README's table differs")
+    args = ap.parse_args()
+    table = markdown(latest_plain_rows(load_rows(Path(args.results))))
+    if not args.check:
+        print(table)
+        return 0
+    text = Path(args.check).read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        print(f"{args.check} has no {BEGIN} ... {END} block.", file=sys.stderr)
+        return 1
+    current = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    if current != table:
+        print(f"{args.check}: the Results table is stale; re-run this script.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

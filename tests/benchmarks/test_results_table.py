@@ -1,0 +1,94 @@
+"""The README Results table is derived from benchmarks/results.jsonl, newest row per setting."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+table = load("results_table")
+quality = load("quality")
+
+
+def row(recipe: str, fid: float, minutes: float = 10, **extra) -> dict:
+    base = {
+        "recipe": recipe,
+        "overrides": [],
+        "minutes": minutes,
+        "steps": 1234,
+        "epochs": 1.3,
+        "img_per_s": 640.4,
+        "fid": fid,
+        "kid": 0.01234,
+        "precision": 0.5,
+        "recall": 0.25,
+        "n_gen": 5000,
+        "ema": True,
+        "grid": f"benchmarks/grids/{recipe}.png",
+    }
+    return {**base, **extra}
+
+
+def test_newest_row_wins_and_overrides_are_left_out(tmp_path):
+    path = tmp_path / "results.jsonl"
+    rows = [row("a", 50.0), row("b", 40.0), row("a", 30.0), row("a", 1.0, overrides=["x=1"])]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    chosen = table.latest_plain_rows(table.load_rows(path))
+    assert [(r["recipe"], r["fid"]) for r in chosen] == [("a", 30.0), ("b", 40.0)]
+
+
+def test_longer_budgets_come_first_then_best_fid():
+    rows = [row("short", 10.0, minutes=10), row("long", 20.0, minutes=30), row("ok", 5.0)]
+    assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["long", "ok", "short"]
+
+
+def test_markdown_line_shows_the_measured_values():
+    text = table.markdown([row("best-fashion", 12.345, minutes=30, n_gen=10000)])
+    line = text.splitlines()[2]
+    assert line.startswith("| `best-fashion` | 30 min | 1,234 | 1.3 | 640 | **12.35** (FID-10k)")
+    assert "![best-fashion](benchmarks/grids/best-fashion.png)" in line
+
+
+def test_broken_line_names_the_file_and_line(tmp_path):
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps(row("a", 1.0)) + "\n{oops\n")
+    with pytest.raises(SystemExit, match=r"results\.jsonl:2 is not a JSON row"):
+        table.load_rows(path)
+
+
+def test_readme_table_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = table.latest_plain_rows(table.load_rows(ROOT / "benchmarks" / "results.jsonl"))
+    if not rows:
+        pytest.skip("no measured results yet")
+    current = readme.split(table.BEGIN, 1)[1].split(table.END, 1)[0].strip()
+    assert current == table.markdown(rows)
+
+
+def test_run_tag_separates_override_sets():
+    plain = quality.run_tag("best-fashion", 30, [])
+    assert plain == "best-fashion-30min"
+    tagged = quality.run_tag("best-fashion", 30, ["train.ema=false"])
+    assert tagged.startswith("best-fashion-30min-") and tagged != plain
+
+
+def test_keep_pictures_copies_grid_and_curve(tmp_path):
+    run = tmp_path / "run"
+    (run / "samples").mkdir(parents=True)
+    (run / "samples" / "final.png").write_bytes(b"grid")
+    (run / "fid.png").write_bytes(b"curve")
+    kept = quality.keep_pictures(run, tmp_path / "grids", "t")
+    assert Path(kept["grid"]).read_bytes() == b"grid"
+    assert Path(kept["fid_curve"]).read_bytes() == b"curve"
