@@ -83,3 +83,22 @@ def test_default_cache_location_follows_gankit_cache(
     reference_features("mnist:test", 20, stub_extractor)
     assert len(list((tmp_path / "stats").glob("mnist_test-n20-*.npy"))) == 1
     assert len(list((tmp_path / "stats").glob("mnist_test-n20-*.npz"))) == 1
+
+
+def test_smaller_n_is_the_head_of_a_larger_cached_entry(fake_split, stub_extractor, tmp_path):
+    images, loads = fake_split
+    reference_features("mnist:test", 30, stub_extractor, cache_dir=tmp_path)
+    small = reference_features("mnist:test", 12, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 1 and len(loads) == 1  # served from the 30-image entry
+    np.testing.assert_allclose(small.features, stub_extractor.features(images[:12]), rtol=1e-6)
+    np.testing.assert_allclose(small.mu_sigma()[0], feature_stats(small.features)[0])
+    before = stub_extractor.calls
+    reference_features("fashion-mnist:test", 12, stub_extractor, cache_dir=tmp_path)
+    reference_features("mnist:test", 12, stub_extractor, cache_dir=tmp_path, precision="bf16")
+    assert stub_extractor.calls == before + 2  # another split or precision is not a substitute
+
+
+def test_whole_split_entry_serves_any_n(fake_split, stub_extractor, tmp_path):
+    reference_features("mnist:train", None, stub_extractor, cache_dir=tmp_path)
+    assert len(reference_features("mnist:train", 7, stub_extractor, cache_dir=tmp_path)) == 7
+    assert stub_extractor.calls == 1

@@ -98,6 +98,10 @@ def reference_features(
     cached = _read(features_path, stats_path, spec)
     if cached is not None:
         return cached
+    if n is not None:
+        larger = _head_of_larger_entry(folder, key, n, spec)
+        if larger is not None:
+            return larger
     images = load_split_images(spec, n, data_root)
     if progress:
         print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
@@ -109,6 +113,28 @@ def reference_features(
     atomic_write_with(features_path, lambda f: np.save(f, result.features))
     atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
     return result
+
+
+def _head_of_larger_entry(folder: Path, key: str, n: int, label: str) -> FeatureSet | None:
+    """The first ``n`` rows of a cached entry of the same split with more images, if any.
+
+    Entries hold the *first* N images of a split, so the first n rows of a larger entry are
+    exactly the n-image reference: FID-2k after FID-10k costs no Inception pass.
+    """
+    prefix, suffix = key.split(f"-n{n}-", 1)
+    for features_path in sorted(folder.glob(f"{glob_escape(prefix)}-n*-{glob_escape(suffix)}.npy")):
+        size = features_path.name[len(prefix) + 2 : -len(suffix) - 5]
+        if size != "all" and not (size.isdigit() and int(size) > n):
+            continue
+        found = _read(features_path, features_path.with_suffix(".npz"), label)
+        if found is not None and len(found) >= n:
+            return found.head(n)
+    return None
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob metacharacters bracketed, so it matches only itself."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def reference_stats(
