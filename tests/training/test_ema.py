@@ -116,6 +116,9 @@ class BNGenerator(nn.Module):
         self.num_classes = num_classes
         self.seen_labels: list[torch.Tensor] = []
 
+    def sample_latent(self, n, generator=None, device=None):
+        return torch.randn(n, self.z_dim, generator=generator, device=device)
+
     def forward(self, z, y=None):
         if y is not None:
             self.seen_labels.append(y)

@@ -140,10 +140,8 @@ class Objective:
                     "ACGAN needs class logits and labels for generated images too; pass "
                     "y_fake (the labels given to the generator) to the objective."
                 )
-            if self.aux_d_on_fake:
-                aux = self.aux_weight * aux_d_loss(real_cls, y_real, fake_cls, y_fake)
-            else:
-                aux = self.aux_weight * aux_d_loss(real_cls, y_real)
+            fake_terms = (fake_cls, y_fake) if self.aux_d_on_fake else (None, None)
+            aux = self.aux_weight * aux_d_loss(real_cls, y_real, *fake_terms)
             total = total + aux
             stats["d_aux"] = aux.detach()
             stats["d_cls_acc"] = class_accuracy(real_cls.detach(), y_real)

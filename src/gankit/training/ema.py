@@ -102,7 +102,7 @@ class EMA:
         self.module.train()
         try:
             for _ in range(batches):
-                z = torch.randn(batch_size, self.module.z_dim, generator=rng, device=device)
+                z = self.module.sample_latent(batch_size, generator=rng, device=device)
                 y = None
                 if num_classes:
                     y = torch.randint(0, num_classes, (batch_size,), generator=rng, device=device)
