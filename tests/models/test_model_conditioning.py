@@ -90,12 +90,24 @@ def test_projection_discriminator_adds_inner_product(make_cfg, arch):
     with torch.no_grad():
         adv, cls = d(x, y)
         h = d.features(d.condition_input(x, y))
-        expected = d.adv_head(h).squeeze(1) + (d.embed.weight[y] * h).sum(1)
+        # DCGAN heads see the flattened b x b map; the embedding meets its sum-pooled channels
+        projected = h.view(2, d.embed.weight.shape[1], -1).sum(2) if arch == "dcgan" else h
+        expected = d.adv_head(h).squeeze(1) + (d.embed.weight[y] * projected).sum(1)
     assert cls is None
     torch.testing.assert_close(adv, expected)
     with torch.no_grad():
         other, _ = d(x, torch.tensor([3, 6]))
     assert not torch.allclose(adv, other)
+
+
+def test_dcgan_projection_embeds_one_vector_per_channel(make_cfg):
+    """Miyato & Koyama project on pooled channels, not on a per-class spatial template."""
+    d = build_discriminator(
+        make_cfg("dcgan", conditioning="projection"), image_shape=(1, 28, 28), num_classes=10
+    )
+    channels = d.feature_channels
+    assert d.embed.weight.shape == (10, channels)
+    assert d.adv_head.in_features == channels * 7 * 7
 
 
 @pytest.mark.parametrize("conditioning", ["concat", "acgan", "projection"])

@@ -153,3 +153,19 @@ def test_recalibrate_draws_uniform_labels_and_skips_models_without_batch_norm():
     assert labels.shape == (200,) and set(labels.tolist()) == set(range(5))
     plain = EMA(nn.Linear(3, 3))
     assert plain.recalibrate_batch_norm(batch_size=4) is False
+
+
+def test_recalibration_runs_once_per_update_and_again_after_one():
+    gen = BNGenerator(num_classes=5)
+    ema = EMA(gen)
+    ema.recalibrate_batch_norm(batch_size=4, num_classes=5, batches=2)
+    ema.recalibrate_batch_norm(batch_size=4, num_classes=5, batches=2)  # same weights: no work
+    assert len(ema.module.seen_labels) == 2
+    ema.recalibrate_batch_norm(batch_size=8, num_classes=5, batches=2)  # other arguments: redo
+    assert len(ema.module.seen_labels) == 4
+    ema.update(gen)  # copies the live statistics back: the next call must recompute
+    ema.recalibrate_batch_norm(batch_size=8, num_classes=5, batches=2)
+    assert len(ema.module.seen_labels) == 6
+    ema.load_state_dict(ema.state_dict())
+    ema.recalibrate_batch_norm(batch_size=8, num_classes=5, batches=2)
+    assert len(ema.module.seen_labels) == 8

@@ -138,8 +138,19 @@ class Discriminator(nn.Module):
         self.in_channels = c + extra
         self.in_features = c * h * w + extra
 
-    def build_heads(self, feature_dim: int, *, init: str, spectral_norm: bool) -> None:
-        """Real/fake linear head, plus a class head (acgan) or a projection embedding."""
+    def build_heads(
+        self,
+        feature_dim: int,
+        *,
+        init: str,
+        spectral_norm: bool,
+        projection_dim: int | None = None,
+    ) -> None:
+        """Real/fake linear head, plus a class head (acgan) or a projection embedding.
+
+        ``projection_dim`` is the size of :meth:`projection_features` when it differs from the
+        head features (a backbone whose heads see a flattened map projects pooled channels).
+        """
         init_fn: Callable[[nn.Module], nn.Module] = dcgan_init if init == "dcgan" else xavier_init
         self.feature_dim = feature_dim
         self.adv_head = init_fn(nn.Linear(feature_dim, 1))
@@ -150,7 +161,7 @@ class Discriminator(nn.Module):
         )
         self.embed: nn.Embedding | None = None
         if self.conditioning == "projection":
-            self.embed = nn.Embedding(self.num_classes, feature_dim)
+            self.embed = nn.Embedding(self.num_classes, projection_dim or feature_dim)
             if init == "dcgan":
                 nn.init.normal_(self.embed.weight, 0.0, 0.02)
             else:
@@ -160,6 +171,13 @@ class Discriminator(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def projection_features(self, h: Tensor) -> Tensor:
+        """Features the class embedding is projected on (Miyato & Koyama: pooled channels).
+
+        The default is the head features themselves, right for backbones that already pool.
+        """
+        return h
 
     def condition_input(self, x: Tensor, y: Tensor | None) -> Tensor:
         if self.flat_input:
@@ -179,6 +197,6 @@ class Discriminator(nn.Module):
         h = self.features(self.condition_input(x, y))
         adv = self.adv_head(h).squeeze(1)
         if self.embed is not None:
-            adv = adv + (self.embed(y) * h).sum(dim=1)
+            adv = adv + (self.embed(y) * self.projection_features(h)).sum(dim=1)
         class_logits = self.class_head(h) if self.class_head is not None else None
         return adv, class_logits

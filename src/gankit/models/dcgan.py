@@ -9,7 +9,10 @@ none) and the last one is followed by tanh. Channels halve at every doubling and
 Discriminator: stride-2 4x4 convs halve the size down to ``b x b`` with channels
 ``w, 2w, 4w, ...``; activation (LeakyReLU 0.2 by default), batch norm on every conv but the
 first when ``norm: batch``, optional dropout, no pooling. The ``b x b`` map is flattened and a
-linear head gives the logit (the same function as DCGAN's final ``b x b`` valid conv).
+linear head gives the logit (the same function as DCGAN's final ``b x b`` valid conv). A
+projection discriminator projects the class embedding on the *sum-pooled* channels of that map,
+as Miyato & Koyama do, rather than on the flattened map: one ``C``-vector per class instead of a
+``C*b*b`` spatial template, which measured 0.25 class accuracy after one epoch of Fashion-MNIST.
 
 ``dropout`` > 0 adds dropout after every hidden activation of either network. Weights are
 initialised N(0, 0.02), batch norm scales N(1, 0.02). ``attention_res`` inserts a
@@ -165,7 +168,16 @@ class DCGANDiscriminator(Discriminator):
             c_in = c_out
         self.stages = nn.Sequential(*stages)
         dcgan_init(self)
-        self.build_heads(chans[-1] * base * base, init="dcgan", spectral_norm=net.spectral_norm)
+        self.feature_channels = chans[-1]
+        self.build_heads(
+            chans[-1] * base * base,
+            init="dcgan",
+            spectral_norm=net.spectral_norm,
+            projection_dim=chans[-1],
+        )
 
     def features(self, x: Tensor) -> Tensor:
         return self.stages(x).flatten(1)
+
+    def projection_features(self, h: Tensor) -> Tensor:
+        return h.view(h.shape[0], self.feature_channels, -1).sum(dim=2)

@@ -42,6 +42,9 @@ class EMA:
         self.decay = float(decay)
         self.start_step = int(start_step)
         self.num_updates = 0
+        # (num_updates, batch_size, classes, batches, seed) of the last recalibration: a save,
+        # a sample grid and an in-training FID at one step reuse it instead of redoing it.
+        self._calibrated_for: tuple[int, ...] | None = None
         self.module: nn.Module = copy.deepcopy(unwrap(model)).eval().requires_grad_(False)
         self._params = [p for _, p in self.module.named_parameters()]
         self._buffers = [b for _, b in self.module.named_buffers()]
@@ -68,6 +71,7 @@ class EMA:
         if self._buffers:
             torch._foreach_copy_(self._buffers, buffers)
         self.num_updates += 1
+        self._calibrated_for = None
 
     @torch.no_grad()
     def copy_from(self, model: nn.Module) -> None:
@@ -77,6 +81,7 @@ class EMA:
             torch._foreach_copy_(self._params, params)
         if self._buffers:
             torch._foreach_copy_(self._buffers, buffers)
+        self._calibrated_for = None
 
     @torch.no_grad()
     def recalibrate_batch_norm(
@@ -89,10 +94,14 @@ class EMA:
         The draw uses its own ``torch.Generator``, so training randomness (and bit-exact
         resume) is untouched. Returns False (and leaves the copied statistics) when there is no
         batch norm, or when it is synchronised across processes (a lone rank cannot run it).
+        A repeat call with the same arguments and no update in between does no work.
         """
         norms = [m for m in self.module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         if not norms or any(isinstance(m, nn.SyncBatchNorm) for m in norms):
             return False
+        key = (self.num_updates, batch_size, num_classes, batches, seed)
+        if self._calibrated_for == key:
+            return True
         device = next(self.module.parameters()).device
         rng = torch.Generator(device=device).manual_seed(seed)
         momenta = [m.momentum for m in norms]
@@ -111,6 +120,7 @@ class EMA:
             for m, momentum in zip(norms, momenta, strict=True):
                 m.momentum = momentum
             self.module.eval()
+        self._calibrated_for = key
         return True
 
     def to(self, *args: Any, **kwargs: Any) -> EMA:
@@ -133,11 +143,13 @@ class EMA:
         """Restore from :meth:`state_dict` (a bare module state dict is accepted too)."""
         if "module" not in state:  # a plain generator state dict
             self.module.load_state_dict(state)
+            self._calibrated_for = None
             return
         self.module.load_state_dict(state["module"])
         self.decay = float(state.get("decay", self.decay))
         self.start_step = int(state.get("start_step", self.start_step))
         self.num_updates = int(state.get("num_updates", self.num_updates))
+        self._calibrated_for = None
 
     def __repr__(self) -> str:
         return (
