@@ -105,6 +105,9 @@ class OptimConfig:
     generator: OptimizerConfig = field(default_factory=OptimizerConfig)
     discriminator: OptimizerConfig = field(default_factory=OptimizerConfig)
     lr_schedule: str = "constant"  # constant | linear (decay to 0 at the last step)
+    # Fraction of the run (steps or wall-clock budget) before the linear decay starts: 0 decays
+    # from the first step; 0.5 keeps the full rate for the first half, then anneals to 0.
+    lr_decay_start: float = 0.0
 
 
 @dataclass
@@ -357,6 +360,10 @@ def validate(cfg: Config) -> Config:
             raise ConfigError(f"'{key}' must be in [0, 1); got {value}.")
     if not 0.0 <= t.ema_decay < 1.0:
         raise ConfigError(f"'train.ema_decay' must be in [0, 1); got {t.ema_decay}.")
+    if not 0.0 <= cfg.optim.lr_decay_start < 1.0:
+        raise ConfigError(
+            f"'optim.lr_decay_start' must be in [0, 1); got {cfg.optim.lr_decay_start}."
+        )
     for net in ("generator", "discriminator"):
         betas = getattr(cfg.optim, net).betas
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):

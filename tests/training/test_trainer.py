@@ -10,7 +10,7 @@ import torch
 from gankit.config import load_config
 from gankit.errors import DivergenceError, RunDirError
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.trainer import Trainer
+from gankit.training.trainer import Trainer, linear_decay_factor
 from tests.conftest import tiny_overrides
 
 
@@ -117,3 +117,39 @@ def test_in_training_fid_logs_rows_plot_and_best_checkpoint(tmp_path) -> None:
     best = load_checkpoint(tmp_path / "fid" / "checkpoints" / "best.pt")
     assert best["best_fid"] == pytest.approx(min(r["fid"] for r in rows))
     assert result.best_fid == pytest.approx(best["best_fid"])
+
+
+@pytest.mark.parametrize(
+    ("progress", "start", "expected"),
+    [
+        (0.0, 0.0, 1.0),
+        (0.25, 0.0, 0.75),
+        (1.0, 0.0, 0.0),
+        (0.4, 0.5, 1.0),
+        (0.75, 0.5, 0.5),
+        (0.9, 0.5, 0.2),
+        (1.0, 0.5, 0.0),
+    ],
+)
+def test_linear_decay_factor_holds_then_anneals(progress, start, expected) -> None:
+    assert linear_decay_factor(progress, start) == pytest.approx(expected)
+
+
+def test_trainer_applies_delayed_linear_decay_to_both_optimizers(tmp_path) -> None:
+    cfg = load_config(
+        "dcgan-fashion",
+        tiny_overrides(
+            **{
+                "train.steps": 8,
+                "optim.lr_schedule": "linear",
+                "optim.lr_decay_start": 0.5,
+                "optim.discriminator.lr": 0.0004,
+            }
+        ),
+    )
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    for step, factor in ((2, 1.0), (4, 1.0), (6, 0.5), (7, 0.25)):
+        trainer.step = step
+        trainer._apply_lr()
+        assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * factor)
+        assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-4 * factor)
