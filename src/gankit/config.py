@@ -67,6 +67,9 @@ class ModelConfig:
     z_dim: int = 100
     conditioning: str = "none"  # none | concat | acgan | projection
     embed_dim: int = 100  # ACGAN label embedding size
+    # Projection only: the generator also reads one-hot(y) concatenated to z, beside conditional
+    # BN. Class-wise BN scales alone learn the class slowly on a CPU budget (see cgan-pd-fashion).
+    label_input: bool = False
     generator: NetConfig = field(default_factory=NetConfig)
     discriminator: NetConfig = field(default_factory=lambda: NetConfig(activation="leaky_relu"))
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from gankit.errors import ConfigError
 from gankit.models import build_discriminator, build_generator
 from gankit.nn import ConditionalBatchNorm
 
@@ -78,6 +79,31 @@ def test_projection_generator_uses_conditional_bn(make_cfg, arch):
             cbn.beta.weight[1].normal_()
         out = g(z, y)
     assert not torch.allclose(out[0], out[1], atol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "resnet"])
+def test_projection_label_input_feeds_one_hot_beside_conditional_bn(make_cfg, arch):
+    cfg = make_cfg(arch, conditioning="projection")
+    cfg.label_input = True
+    g = build_generator(cfg, image_shape=(1, 28, 28), num_classes=10)
+    assert _first(g, nn.Linear).in_features == 16 + 10
+    assert any(isinstance(m, ConditionalBatchNorm) for m in g.modules())
+    z = torch.randn(2, 16)
+    inp = g.latent_input(z, torch.tensor([3, 7]))
+    torch.testing.assert_close(inp[:, :16], z)
+    assert inp[0, 16 + 3] == 1 and inp[1, 16 + 7] == 1 and inp[:, 16:].sum() == 2
+    g.eval()
+    with torch.no_grad():  # cBN is inert at init, so only the one-hot input can tell labels apart
+        out = g(z[:1].expand(2, 16), torch.tensor([0, 1]))
+    assert not torch.allclose(out[0], out[1], atol=1e-4)
+
+
+@pytest.mark.parametrize("conditioning", ["none", "concat", "acgan"])
+def test_label_input_outside_projection_is_a_config_error(make_cfg, conditioning):
+    cfg = make_cfg("dcgan", conditioning=conditioning)
+    cfg.label_input = True
+    with pytest.raises(ConfigError, match="label_input"):
+        build_generator(cfg, image_shape=(1, 28, 28), num_classes=10)
 
 
 @pytest.mark.parametrize("arch", ["mlp", "dcgan", "resnet"])

@@ -16,6 +16,11 @@ projection     input ``z``; conditional BN (per-class ``adv = linear(h) + <embed
                gamma/beta) replaces BN               pooled features ``h`` (Miyato & Koyama)
 =============  =====================================  ==========================================
 
+``label_input=True`` (projection only) also concatenates ``one_hot(y)`` to ``z``: conditional BN
+alone moves ``2 x C`` numbers per class per layer, so a DCGAN generator learns the class slowly;
+the one-hot input gives each class its own first-layer template, as label concatenation does
+(one epoch of Fashion-MNIST: class accuracy 0.38 without, 0.82 with, G 4e-4 / D 1e-4).
+
 ``num_classes`` on a model is the number of classes it is conditioned on, 0 when unconditional.
 A conditional model called without ``y`` raises ``ValueError``.
 
@@ -63,6 +68,7 @@ class Generator(nn.Module):
         num_classes: int,
         conditioning: str = "none",
         embed_dim: int = 100,
+        label_input: bool = False,
     ) -> None:
         super().__init__()
         self.z_dim = int(z_dim)
@@ -72,8 +78,11 @@ class Generator(nn.Module):
         self.conditional_bn = conditioning == "projection"
         self.label_embed: nn.Embedding | None = None
         self.acgan_multiply = False
+        self.one_hot_input = conditioning == "concat" or (
+            conditioning == "projection" and label_input
+        )
         in_dim = self.z_dim
-        if conditioning == "concat":
+        if self.one_hot_input:
             in_dim += self.num_classes
         elif conditioning == "acgan":
             # N(0, 1) init, as nn.Embedding's default: z * e(y) keeps a unit-scale latent.
@@ -102,7 +111,7 @@ class Generator(nn.Module):
     def latent_input(self, z: Tensor, y: Tensor | None) -> Tensor:
         """The conditioned first-layer input ``[N, in_dim]``; ``z`` may also be ``[N, z, 1, 1]``."""
         z = z.flatten(1)
-        if self.conditioning == "concat":
+        if self.one_hot_input:
             return torch.cat([z, one_hot(y, self.num_classes, z.dtype)], dim=1)  # type: ignore[arg-type]
         if self.label_embed is not None:
             e = self.label_embed(y).to(z.dtype)

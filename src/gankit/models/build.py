@@ -73,6 +73,11 @@ def _check(
         )
     if cfg.conditioning == "acgan" and cfg.embed_dim < 1:
         raise ConfigError(f"'model.embed_dim' must be positive for acgan; got {cfg.embed_dim}.")
+    if cfg.label_input and cfg.conditioning != "projection":
+        raise ConfigError(
+            "'model.label_input' adds one-hot labels to a projection generator's input; "
+            f"conditioning '{cfg.conditioning}' already decides that, so set it to false."
+        )
     if who == "generator" and cfg.conditioning == "projection" and net.norm != "batch":
         raise ConfigError(
             "A projection generator carries its labels through conditional batch norm; "
@@ -98,6 +103,7 @@ def build_generator(
         num_classes=num_classes,
         conditioning=cfg.conditioning,
         embed_dim=cfg.embed_dim,
+        label_input=cfg.label_input,
     )
 
 

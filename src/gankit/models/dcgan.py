@@ -11,8 +11,9 @@ Discriminator: stride-2 4x4 convs halve the size down to ``b x b`` with channels
 first when ``norm: batch``, optional dropout, no pooling. The ``b x b`` map is flattened and a
 linear head gives the logit (the same function as DCGAN's final ``b x b`` valid conv). A
 projection discriminator projects the class embedding on the *sum-pooled* channels of that map,
-as Miyato & Koyama do, rather than on the flattened map: one ``C``-vector per class instead of a
-``C*b*b`` spatial template, which measured 0.25 class accuracy after one epoch of Fashion-MNIST.
+as Miyato & Koyama do: one ``C``-vector per class rather than a ``C*b*b`` spatial template (the
+flattened form measured the same class accuracy, 0.25 vs 0.22-0.24 after one epoch of
+Fashion-MNIST, with 49x the embedding parameters at 7x7).
 
 ``dropout`` > 0 adds dropout after every hidden activation of either network. Weights are
 initialised N(0, 0.02), batch norm scales N(1, 0.02). ``attention_res`` inserts a
