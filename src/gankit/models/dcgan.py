@@ -174,7 +174,7 @@ class DCGANDiscriminator(Discriminator):
             chans[-1] * base * base,
             init="dcgan",
             spectral_norm=net.spectral_norm,
-            projection_dim=chans[-1],
+            projection_dim=self.feature_channels,
         )
 
     def features(self, x: Tensor) -> Tensor:

@@ -141,15 +141,14 @@ class EMA:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`state_dict` (a bare module state dict is accepted too)."""
+        self._calibrated_for = None
         if "module" not in state:  # a plain generator state dict
             self.module.load_state_dict(state)
-            self._calibrated_for = None
             return
         self.module.load_state_dict(state["module"])
         self.decay = float(state.get("decay", self.decay))
         self.start_step = int(state.get("start_step", self.start_step))
         self.num_updates = int(state.get("num_updates", self.num_updates))
-        self._calibrated_for = None
 
     def __repr__(self) -> str:
         return (
