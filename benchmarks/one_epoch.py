@@ -1,6 +1,6 @@
 """One epoch of every ``-fashion`` recipe on real Fashion-MNIST: the GAN-family health table.
 
-    python benchmarks/one_epoch.py                 # all -fashion recipes, ~25 min on 2 cores
+    python benchmarks/one_epoch.py                 # all -fashion recipes, ~50 min on 2 cores
     python benchmarks/one_epoch.py cgan-fashion    # only the named ones
 
 Each recipe runs exactly as a user would run it (``gankit train R --set train.epochs=1``), then

@@ -2,6 +2,7 @@
 
     python benchmarks/results_table.py            # markdown to stdout
     python benchmarks/results_table.py --check README.md   # exit 1 if README's table is stale
+    python benchmarks/results_table.py --write README.md   # replace README's table in place
 
 Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
 file and in the ablation table of the notes). When a configuration was measured more than once,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -68,19 +70,34 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def write_table(readme: Path, text: str, table: str) -> None:
+    """Replace the block between the markers; atomic, so an interrupted write keeps the README."""
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    tmp = readme.with_name(readme.name + ".tmp")
+    tmp.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
+    os.replace(tmp, readme)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default=str(HERE / "results.jsonl"))
-    ap.add_argument("--check", metavar="README", help="fail when README's table differs")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--check", metavar="README", help="fail when README's table differs")
+    mode.add_argument("--write", metavar="README", help="replace README's table in place")
     args = ap.parse_args()
     table = markdown(latest_plain_rows(load_rows(Path(args.results))))
-    if not args.check:
+    readme = args.check or args.write
+    if not readme:
         print(table)
         return 0
-    text = Path(args.check).read_text(encoding="utf-8")
+    text = Path(readme).read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
-        print(f"{args.check} has no {BEGIN} ... {END} block.", file=sys.stderr)
+        print(f"{readme} has no {BEGIN} ... {END} block.", file=sys.stderr)
         return 1
+    if args.write:
+        write_table(Path(readme), text, table)
+        return 0
     current = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     if current != table:
         print(f"{args.check}: the Results table is stale; re-run this script.", file=sys.stderr)

@@ -77,6 +77,16 @@ def test_readme_table_is_current():
     assert current == table.markdown(rows)
 
 
+def test_write_replaces_only_the_marked_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{table.BEGIN}\nold table\n{table.END}\noutro\n", encoding="utf-8")
+    table.write_table(readme, readme.read_text(encoding="utf-8"), "| new |")
+    assert readme.read_text(encoding="utf-8") == (
+        f"intro\n{table.BEGIN}\n| new |\n{table.END}\noutro\n"
+    )
+    assert not (tmp_path / "README.md.tmp").exists()
+
+
 def test_run_tag_separates_override_sets():
     plain = quality.run_tag("best-fashion", 30, [])
     assert plain == "best-fashion-30min"

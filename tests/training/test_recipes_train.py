@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
 
 from gankit.config import list_recipes, load_config
 from gankit.training.trainer import Trainer
@@ -40,3 +41,28 @@ def test_recipe_trains_two_steps(recipe: str, tmp_path) -> None:
     rows = trainer.run.read_metrics()
     losses = [r["d_loss"] for r in rows if r.get("kind") == "train"]
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
+
+
+@pytest.mark.parametrize("shape", ["[1, 28, 28]", "[3, 32, 32]", "[3, 64, 64]"])
+def test_best_fashion_settings_train_on_other_image_shapes(shape: str, tmp_path) -> None:
+    """README promises best-fashion's settings on MNIST and 32/64 px RGB data with labels."""
+    overrides = tiny_overrides(
+        **{
+            "data.synthetic_shape": shape,
+            "data.image_size": "null",
+            "train.steps": 2,
+            "train.max_minutes": "null",
+            "train.log_every": 1,
+            "train.fid_every": 0,
+        }
+    )
+    cfg = load_config("best-fashion", overrides)
+    trainer = Trainer(cfg, tmp_path / "best", progress=False)
+    assert trainer.fit().step == 2
+    channels, height, _ = (int(v) for v in shape.strip("[]").split(","))
+    z, y = trainer._noise(4)
+    assert y is not None, "best-fashion is class-conditional"
+    trainer.g.eval()
+    with torch.no_grad():
+        images = trainer.g(z, y)
+    assert tuple(images.shape) == (4, channels, height, height)
