@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.cpu import has_native_bf16
+
 _BN_EPS = 1e-3  # the TF graph's batch-norm epsilon, as stored in the TorchScript module
 
 
@@ -35,7 +37,8 @@ def _find_fused_conv() -> object | None:
 
 
 _FUSED_CONV = _find_fused_conv()
-_FUSED_DTYPES = (torch.float32, torch.bfloat16)
+# oneDNN's fused kernel rejects bf16 on CPUs without native bf16; plain conv2d still computes it.
+_FUSED_DTYPES = (torch.float32, torch.bfloat16) if has_native_bf16() else (torch.float32,)
 
 
 def _fold(layer: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
