@@ -17,7 +17,7 @@ def test_native_bf16_probe_agrees_with_onednn():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_bf16_training_warns_only_where_it_is_emulated(monkeypatch, native):
-    monkeypatch.setattr(precision, "has_native_bf16", lambda: native)
+    monkeypatch.setattr(cpu, "has_native_bf16", lambda: native)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         factory = precision.autocast_factory("bf16", torch.device("cpu"))
@@ -27,7 +27,7 @@ def test_bf16_training_warns_only_where_it_is_emulated(monkeypatch, native):
 
 
 def test_fp32_training_never_warns(monkeypatch):
-    monkeypatch.setattr(precision, "has_native_bf16", lambda: False)
+    monkeypatch.setattr(cpu, "has_native_bf16", lambda: False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         precision.autocast_factory("fp32", torch.device("cpu"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import torch
 
@@ -22,7 +23,15 @@ def has_native_bf16() -> bool:
         return False
 
 
-BF16_SLOW_WARNING = (
-    "this CPU has no native bf16 support (oneDNN needs AVX-512 or AVX-NE-CONVERT), so bf16 runs "
-    "through slow reference kernels; fp32 is faster here."
-)
+def warn_if_bf16_emulated(dtype: torch.dtype, device: torch.device, setting: str) -> None:
+    """Tell the user that the bf16 they asked for (``setting``) is slower than fp32 on this CPU.
+
+    bf16 on CPU is purely a speed choice, so it is honoured but never silently slow.
+    """
+    if dtype == torch.bfloat16 and device.type == "cpu" and not has_native_bf16():
+        warnings.warn(
+            f"{setting}: this CPU has no native bf16 support (oneDNN needs AVX-512 or "
+            "AVX-NE-CONVERT), so bf16 runs through slow reference kernels; fp32 is faster here.",
+            RuntimeWarning,
+            stacklevel=3,
+        )

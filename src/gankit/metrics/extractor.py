@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from gankit.atomic import atomic_open
-from gankit.cpu import BF16_SLOW_WARNING, has_native_bf16
+from gankit.cpu import warn_if_bf16_emulated
 from gankit.errors import MetricError
 from gankit.metrics._inception import FastInception
 from gankit.metrics.cache import cache_root
@@ -202,8 +202,7 @@ class FeatureExtractor:
         dtype = PRECISIONS[precision]
         if dtype == torch.float16 and self.device.type == "cpu":
             raise MetricError("fp16 is not supported on CPU; use precision='bf16' or 'fp32'.")
-        if dtype == torch.bfloat16 and self.device.type == "cpu" and not has_native_bf16():
-            warnings.warn(f"precision='bf16': {BF16_SLOW_WARNING}", RuntimeWarning, stacklevel=3)
+        warn_if_bf16_emulated(dtype, self.device, f"precision={precision!r}")
         return dtype
 
     def iter_features(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable
 
 import torch
 
-from gankit.cpu import BF16_SLOW_WARNING, has_native_bf16
+from gankit import cpu
 from gankit.errors import ConfigError
 
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -23,9 +22,8 @@ def autocast_factory(precision: str, device: torch.device) -> AutocastFactory:
         return contextlib.nullcontext
     if precision == "fp16" and device.type != "cuda":
         raise ConfigError("train.precision=fp16 needs a CUDA device; use bf16 on the CPU.")
-    if precision == "bf16" and device.type == "cpu" and not has_native_bf16():
-        warnings.warn(f"train.precision=bf16: {BF16_SLOW_WARNING}", RuntimeWarning, stacklevel=2)
     dtype = _DTYPES[precision]
+    cpu.warn_if_bf16_emulated(dtype, device, f"train.precision={precision}")
     return lambda: torch.autocast(device_type=device.type, dtype=dtype)
 
 
