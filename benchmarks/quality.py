@@ -4,8 +4,15 @@
 
 Training time is the budget (``train.max_minutes``); evaluation is not counted. The score is
 FID-N (EMA generator when the run has one) against the test split, plus KID and
-precision/recall on the same features. One row (recipe, minutes, steps, img/s, FID, KID, P, R,
-commit) is appended to ``benchmarks/results.jsonl`` and printed.
+precision/recall on the same features, and class accuracy (``cas``) for conditional runs. One
+row (recipe, minutes, steps, img/s, FID, KID, P, R, cas, CPU model, the share of the CPU the
+training got, commit) is appended to ``benchmarks/results.jsonl`` and printed.
+
+Image folders (e.g. a CIFAR-10 copy with ``train/`` and ``test/``) are scored against their
+own ``test/`` split::
+
+    python benchmarks/quality.py dcgan-cifar10 --minutes 20 --fid-n 5000 \
+        --set data.name=folder --set data.root=DIR
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -57,6 +66,22 @@ def keep_pictures(run_dir: Path, grid_dir: Path, tag: str) -> dict[str, str]:
     return kept
 
 
+def cpu_model() -> str:
+    """The CPU's model name (lscpu's 'Model name'), since speed and quality depend on it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cpu_share(cpu_seconds: float, wall_seconds: float, threads: int) -> float:
+    """Fraction of ``threads`` cores the process used: below ~0.9 means something else ran."""
+    return round(cpu_seconds / max(wall_seconds * threads, 1e-9), 3)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("recipe")
@@ -87,24 +112,41 @@ def main() -> int:
     ]
     cfg = load_config(args.recipe, overrides)
     out = Path(args.out or f"runs/quality-{args.recipe}")
+    import torch
+
+    from gankit.cpu import has_native_bf16
+
+    cpu_before, wall_before = os.times(), time.perf_counter()
     result = Trainer(cfg, out, force=True).fit()
+    times = os.times()
+    share = cpu_share(times.user + times.system - cpu_before.user - cpu_before.system,
+                      time.perf_counter() - wall_before, torch.get_num_threads())
     tag = run_tag(args.recipe, args.minutes, args.set)
     pictures = keep_pictures(out, Path(args.grids).resolve(), tag)
     run = load_run(out)
     started = time.perf_counter()
+    ref = f"{cfg.data.name}:test"
     scores = evaluate_generator(
         run.generator,
         metrics=["fid", "kid", "pr"],
         n=args.fid_n,
-        ref=f"{cfg.data.name}:test",
+        ref=ref,
         precision=args.precision,
+        data_root=cfg.data.root,
         progress=True,
     )
+    cas = classifier_accuracy = None
+    if getattr(run.generator, "num_classes", 0) >= 2:
+        from gankit.metrics.class_accuracy import class_accuracy, get_classifier
+
+        clf = get_classifier(cfg.data.name, root=cfg.data.root)
+        cas = round(class_accuracy(run.generator, clf.model, n=10_000), 4)
+        classifier_accuracy = round(clf.test_accuracy, 4)
     fid_raw = None
     if args.also_raw and run.used_ema:
         run.generator.load_state_dict(run.state["generator"])
         raw = evaluate_generator(
-            run.generator, metrics=["fid"], n=args.fid_n, ref=f"{cfg.data.name}:test"
+            run.generator, metrics=["fid"], n=args.fid_n, ref=ref, data_root=cfg.data.root
         )
         fid_raw = round(float(raw["fid"]), 3)
     row = {
@@ -120,10 +162,18 @@ def main() -> int:
         "recall": round(float(scores["recall"]), 4),
         "n_gen": scores.get("n_gen"),
         "ref": scores.get("ref"),
+        "data_root": cfg.data.root,
+        "image_size": list(run.generator.image_shape),
+        "cas": cas,
+        "classifier_test_accuracy": classifier_accuracy,
         "ema": run.used_ema,
         "fid_raw": fid_raw,
         "eval_s": round(time.perf_counter() - started, 1),
         "run_dir": str(out),
+        "cpu": cpu_model(),
+        "native_bf16": has_native_bf16(),
+        "threads": torch.get_num_threads(),
+        "cpu_share": share,
         **pictures,
         "commit": git_commit(),
     }

@@ -237,7 +237,8 @@ def cmd_fid(args: argparse.Namespace) -> int:
 
     metrics = ["fid"] + (["kid"] if args.kid else [])
     result = evaluate_images(
-        args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
+        args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision,
+        data_root=args.root,
     )
     _print_result(result, as_json=args.json)
     return 0
@@ -272,8 +273,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise GankitError(f"'gankit data {args.action}' needs a dataset name, e.g. fashion-mnist.")
     if args.action == "check":
         summary = data.check_dataset(args.name, root=args.root)
+        names = summary.get("class_names", [])
         for split, info in summary.get("splits", {}).items():
             print(f"{summary.get('name', args.name)}:{split}  " + json.dumps(info, default=str))
+            if names and len(names) == len(info["class_counts"]):
+                counts = ", ".join(f"{c} {k}" for c, k in zip(names, info["class_counts"],
+                                                               strict=True))
+                print(f"  per class: {counts}")
         return 0
     path = data.prepare_dataset(args.name, root=args.root)
     _err(f"{args.name} is ready in {path}")
@@ -338,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")
+    f.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=cmd_fid)
 

@@ -1,6 +1,8 @@
 """Reader for any folder of images.
 
-Two layouts, decided by what the folder holds:
+A folder whose sub-folders are ``train/`` and ``test/`` (also ``valid/``, and the spellings in
+:data:`SPLIT_DIRS`) is one dataset with those splits; any other folder is one split, ``train``
+(= ``all``). Inside a split (or the whole folder), two layouts, decided by what it holds:
 
 - class sub-folders (``root/cat/*.png``, ``root/dog/*.png``): each sub-folder that contains
   images (at any depth) is a class, labelled in sorted name order, like torchvision's
@@ -10,7 +12,11 @@ Two layouts, decided by what the folder holds:
 All images end up one size: ``image_size`` if given, else the first image's (in sorted order).
 Others are centre-cropped to that aspect ratio and resized (antialiased bilinear), so nothing is
 stretched. Channels: grey if every image is grey, else RGB (grey images are repeated). Hidden
-files and folders are ignored; unreadable files are reported by name.
+files and folders are ignored; unreadable files are reported by name. Class names are the
+union over all splits, so a class folder missing from ``test/`` does not shift the labels.
+
+Decoded pixels are cached (:mod:`gankit.data.image_cache`), keyed by every file's path, size
+and modification time and by the target size, so the second load of a folder takes seconds.
 """
 
 from __future__ import annotations
@@ -21,11 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from gankit.data.decode import decode_files, load_image, unreadable_error
+from gankit.data.image_cache import cached_arrays
 from gankit.errors import DataError
 
 EXTENSIONS = (
     ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm",
 )
+SPLIT_DIRS: dict[str, tuple[str, ...]] = {
+    "train": ("train", "training"),
+    "test": ("test", "testing"),
+    "valid": ("valid", "val", "validation"),
+}
 
 
 def _is_image(name: str) -> bool:
@@ -72,18 +84,103 @@ def scan(root: Path) -> tuple[list[Path], list[int], list[str]]:
     return top_files, [0] * len(top_files), []
 
 
+def split_folders(root: str | Path) -> dict[str, Path]:
+    """``{"train": root/train, "test": root/test, ...}`` when ``root`` is split, else ``{}``.
+
+    A folder is split when it has a ``train`` sub-folder and every other non-hidden entry is a
+    split sub-folder too (a class called ``train`` beside ``cat`` and ``dog`` stays a class).
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    with os.scandir(root) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            split = next((s for s, names in SPLIT_DIRS.items() if entry.name.lower() in names),
+                         None)
+            if split is None or not entry.is_dir() or split in found:
+                return {}
+            found[split] = Path(entry.path)
+    return found if "train" in found else {}
+
+
+def available_splits(root: str | Path) -> list[str]:
+    """The splits a folder offers: its split sub-folders, or ``["train"]`` when it has none."""
+    return [s for s in SPLIT_DIRS if s in split_folders(root)] or ["train"]
+
+
+def scan_split(root: Path, split: str) -> tuple[list[Path], list[int], list[str]]:
+    """Paths, labels and class names of ``split`` (``train``, ``test``, ``valid`` or ``all``).
+
+    Labels index the class names of all splits together, so ``train`` and ``test`` agree.
+    """
+    splits = split_folders(root)
+    if not splits:
+        if split not in ("train", "all"):
+            raise DataError(
+                f"Image folder {root} has no {split}/ sub-folder, so it is one split; give a "
+                f"folder with train/ and {split}/ sub-folders, or use split 'train'."
+            )
+        return scan(root)
+    if split != "all" and split not in splits:
+        raise DataError(
+            f"Image folder {root} has no {split}/ sub-folder; its splits are "
+            f"{', '.join(s for s in SPLIT_DIRS if s in splits)}."
+        )
+    scanned = {name: scan(folder) for name, folder in splits.items()}
+    layouts = {name: bool(classes) for name, (_, _, classes) in scanned.items()}
+    if len(set(layouts.values())) > 1:
+        labelled = ", ".join(n for n, has in layouts.items() if has)
+        flat = ", ".join(n for n, has in layouts.items() if not has)
+        raise DataError(
+            f"Image folder {root} has class sub-folders in {labelled} but loose images in "
+            f"{flat}; give every split the same layout."
+        )
+    class_names = sorted({c for _, _, classes in scanned.values() for c in classes})
+    index = {name: k for k, name in enumerate(class_names)}
+    paths: list[Path] = []
+    labels: list[int] = []
+    for name in SPLIT_DIRS:
+        if name not in scanned or split not in (name, "all"):
+            continue
+        split_paths, split_labels, split_classes = scanned[name]
+        paths.extend(split_paths)
+        labels.extend(index[split_classes[k]] if split_classes else 0 for k in split_labels)
+    return paths, labels, class_names
+
+
 def read_folder(
     root: str | Path,
     *,
+    split: str = "train",
     image_size: int | tuple[int, int] | None = None,
     workers: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Images uint8 ``[N, C, H, W]``, labels int64 ``[N]`` and class names of a folder."""
+    """Images uint8 ``[N, C, H, W]``, labels int64 ``[N]`` and class names of a folder split.
+
+    Served from the decoded-image cache when no file changed since the last load.
+    """
     root = Path(root).expanduser()
-    paths, labels, class_names = scan(root)
+    paths, labels, class_names = scan_split(root, split)
     size: tuple[int, int] | None = None
     if image_size is not None:
         size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+
+    def decode_all() -> dict[str, np.ndarray]:
+        images = _decode_folder(root, paths, size, workers)
+        return {"images": images, "labels": np.asarray(labels, dtype=np.int64),
+                "class_names": np.asarray(class_names, dtype=str)}
+
+    arrays = cached_arrays(f"folder:{root.resolve()}:{split}", "folder", paths,
+                           {"size": size, "classes": class_names}, decode_all)
+    return arrays["images"], arrays["labels"], [str(c) for c in arrays["class_names"]]
+
+
+def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
+                   workers: int | None) -> np.ndarray:
+    """Decode ``paths`` to one uint8 ``[N, C, H, W]`` array (first image fixes the size)."""
     fix = "delete or replace them."
 
     def decode(path: Path, target: tuple[int, int] | None) -> np.ndarray:
@@ -108,4 +205,4 @@ def read_folder(
         assert array is not None
         out[i] = array.transpose(2, 0, 1) if array.ndim == 3 else array[None]  # grey -> repeat
         arrays[i] = None  # free as we go
-    return out, np.asarray(labels, dtype=np.int64), class_names
+    return out

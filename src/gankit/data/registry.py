@@ -44,7 +44,7 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "fashion-mnist": ("train", "test", "all"),
     "cifar10": ("train", "test", "all"),
     "celeba": ("train", "valid", "test", "all"),
-    "folder": ("train", "all"),
+    "folder": ("train", "test", "valid", "all"),  # test/valid only in a split folder
     "synthetic": ("train", "test", "all"),
 }
 SPLIT_ALIASES = {"val": "valid", "validation": "valid", "training": "train", "testing": "test",
@@ -179,8 +179,9 @@ def load_dataset(
         if root is None:
             raise DataError("The folder dataset needs a root; set data.root (or --root) to a "
                             "folder of images.")
-        images, labels, class_names = folder.read_folder(root, image_size=size)
-        dataset = _build(images, labels, class_names, name, split, Path(root))
+        images, labels, class_names = folder.read_folder(root, split=split, image_size=size)
+        source = folder.split_folders(root).get(split, Path(root))
+        dataset = _build(images, labels, class_names, name, split, source)
     elif name == "celeba":
         path = _locate(name, split, root, download)
         images, attr_names, attrs = celeba.read_split(
@@ -292,6 +293,11 @@ def check_dataset(name: str, root: PathLike | None = None) -> dict[str, Any]:
     """
     name = canonical_name(name)
     splits = [s for s in SPLITS[name] if s != "all"]
+    if name == "folder":
+        if root is None:
+            raise DataError("The folder dataset needs a root; pass --root DIR (a folder of "
+                            "images, or one with train/ and test/ sub-folders).")
+        splits = folder.available_splits(root)
     if name == "celeba":
         path = _locate(name, "train", root, False)
         if celeba.find_annotation(path, celeba.PARTITION_FILE) is None:

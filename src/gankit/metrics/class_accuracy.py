@@ -8,6 +8,7 @@ image generated for class ``k`` is recognised as ``k``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,16 @@ class TrainedClassifier:
 
 @torch.no_grad()
 def predict(model: nn.Module, images_uint8: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Predicted classes for uint8 images, in eval mode, batched."""
+    """Predicted classes for uint8 images, in eval mode, batched.
+
+    Images of another size than the classifier was trained on (a 64 px ACGAN scored with the
+    32 px data's classifier) are resized to its size first, as the training data would be.
+    """
+    from gankit.data.transforms import resize_images
+
+    shape = getattr(model, "image_shape", None)
+    if shape is not None and tuple(images_uint8.shape[-2:]) != tuple(shape[1:]):
+        images_uint8 = resize_images(images_uint8, tuple(shape[1:]))
     model.eval()
     device = next(model.parameters()).device
     preds = [
@@ -117,7 +127,10 @@ def get_classifier(
     if train.num_classes < 2:
         raise MetricError(f"Class accuracy needs a labelled dataset; '{dataset}' has no classes.")
     shape = "x".join(str(v) for v in train.images.shape[1:])
-    path = _cache_dir() / f"{dataset}-{shape}-v{CLASSIFIER_VERSION}.pt"
+    source = ""
+    if train.name == "folder":  # two image folders must not share one classifier
+        source = "-" + hashlib.sha1(str(Path(train.source).resolve()).encode()).hexdigest()[:8]
+    path = _cache_dir() / f"{train.name}{source}-{shape}-v{CLASSIFIER_VERSION}.pt"
     c, h, _ = train.images.shape[1:]
     model = SmallClassifier(c, h, train.num_classes)
     if path.exists():
