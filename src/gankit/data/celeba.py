@@ -160,7 +160,7 @@ def read_split(
         size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
     paths = [image_dir / name for name in names]
     attr_path = find_annotation(image_dir, ATTR_FILE)
-    sources = paths + [attr_path] if attr_path is not None else paths
+    sources = [*paths, attr_path] if attr_path is not None else paths
 
     def decode_all() -> dict[str, np.ndarray]:
         images = _decode_split(image_dir, paths, size, crop, workers)
