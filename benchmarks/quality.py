@@ -44,8 +44,9 @@ def git_commit() -> str:
 def run_tag(recipe: str, minutes: float, overrides: list[str]) -> str:
     """File-name tag of one measured configuration: recipe, budget and a hash of overrides."""
     tag = f"{recipe}-{minutes:g}min"
-    if overrides:
-        tag += "-" + hashlib.sha1("\n".join(overrides).encode()).hexdigest()[:8]
+    kept = [o for o in overrides if not o.startswith("data.root=")]  # a path, not a setting
+    if kept:
+        tag += "-" + hashlib.sha1("\n".join(kept).encode()).hexdigest()[:8]
     return tag
 
 

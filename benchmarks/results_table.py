@@ -1,12 +1,14 @@
-"""Print the README "Results" table from ``benchmarks/results.jsonl``.
+"""Print the README "Results" tables from ``benchmarks/results.jsonl``, one per dataset.
 
     python benchmarks/results_table.py            # markdown to stdout
-    python benchmarks/results_table.py --check README.md   # exit 1 if README's table is stale
-    python benchmarks/results_table.py --write README.md   # replace README's table in place
+    python benchmarks/results_table.py --check README.md   # exit 1 if a README table is stale
+    python benchmarks/results_table.py --write README.md   # replace README's tables in place
 
 Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
-file and in the ablation table of the notes). When a configuration was measured more than once,
-the newest row wins, so re-running a benchmark updates the table instead of duplicating it.
+file and in the ablation table of the notes); overrides that only say where the data is
+(``data.name``, ``data.root``, ``data.image_size``) do not count, they pick the table and the
+image-size column. When a configuration was measured more than once, the newest row wins, so
+re-running a benchmark updates the table instead of duplicating it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,40 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
+DATA_KEYS = ("data.name=", "data.root=", "data.image_size=")
+# README block name -> the dataset its rows come from (matched as a substring of the label)
+TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
+# What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
+REPORTED = {
+    "dcgan-cifar10": "139 (Keras, 32 px, 200 epochs); 140.4 (PyTorch, 64 px)",
+    "acgan-cifar10": "64.1 (64 px, batch 64)",
+    "wgan-cifar10": "171.4 (50 epochs)",
+    "wgan-gp-cifar10": "58.5 (50 epochs)",
+    "sagan-cifar10": "no proper results",
+    "sncgan-cifar10": '"2.22" (protocol unknown)',
+    "cgan-cifar10": "grids only",
+    "lsgan-cifar10": "StudioGAN 40.22 (50k vs train)",
+    "sngan-cifar10": "mimicry 14.32 (ResNet, 100k GPU steps, 50k)",
+    "cgan-pd-cifar10": "mimicry 10.84 (100k GPU steps, 50k)",
+}
+
+
+def markers(block: str) -> tuple[str, str]:
+    """The begin and end comments of README block ``block``."""
+    return f"<!-- {block}:begin -->", f"<!-- {block}:end -->"
+
+
+def is_plain(row: dict) -> bool:
+    """True when the row's overrides only say where its data is."""
+    return all(str(o).startswith(DATA_KEYS) for o in row.get("overrides") or [])
+
+
+def dataset_of(row: dict) -> str:
+    """``fashion-mnist``, or for an image folder the folder's name (``cifar10-jpg``)."""
+    name = str(row.get("ref") or "").split(":", 1)[0]
+    if name == "folder" and row.get("data_root"):
+        return Path(str(row["data_root"])).name
+    return name
 
 
 def load_rows(path: Path) -> list[dict]:
@@ -36,13 +72,14 @@ def load_rows(path: Path) -> list[dict]:
     return rows
 
 
-def latest_plain_rows(rows: list[dict]) -> list[dict]:
-    """One row per (recipe, minutes, n_gen) without overrides; the newest wins."""
+def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[dict]:
+    """One row per (recipe, minutes, n_gen, size) of ``dataset`` without overrides; newest wins."""
     chosen: dict[tuple, dict] = {}
     for row in rows:
-        if row.get("overrides"):
+        if not is_plain(row) or dataset not in dataset_of(row):
             continue
-        chosen[(row["recipe"], row["minutes"], row.get("n_gen"))] = row
+        size = tuple(row.get("image_size") or ())
+        chosen[(row["recipe"], row["minutes"], row.get("n_gen"), size)] = row
     return sorted(chosen.values(), key=lambda r: (-r["minutes"], r["fid"]))
 
 
@@ -52,30 +89,56 @@ def fid_label(n_gen: int | None) -> str:
     return f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
 
 
-def markdown(rows: list[dict]) -> str:
-    """The table: one line per recipe and budget, with its sample grid."""
+def markdown(rows: list[dict], *, reports: bool = False) -> str:
+    """The table: one line per recipe and budget, with its sample grid.
+
+    ``reports`` adds the image size, class accuracy and the reported FID of the experiment the
+    recipe reproduces (the CIFAR-10 table).
+    """
+    extra_head = " px | class acc. | report's FID (setting) |" if reports else ""
     lines = [
         "| recipe | budget | steps | epochs | img/s | FID (N) | KID | precision | recall "
-        "| EMA | samples |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| EMA |" + extra_head + " samples |",
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if reports else "") + "---|",
     ]
     for r in rows:
         grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
+        extra = ""
+        if reports:
+            size = (r.get("image_size") or [0, 0, 0])[-1]
+            cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
+            extra = f" {size} | {cas} | {REPORTED.get(r['recipe'], '-')} |"
         lines.append(
             f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
             f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({fid_label(r.get('n_gen'))}) "
             f"| {r['kid']:.4f} | {r['precision']:.3f} | {r['recall']:.3f} "
-            f"| {'yes' if r.get('ema') else 'no'} | {grid} |"
+            f"| {'yes' if r.get('ema') else 'no'} |{extra} {grid} |"
         )
     return "\n".join(lines)
 
 
-def write_table(readme: Path, text: str, table: str) -> None:
+def tables(rows: list[dict]) -> dict[str, str]:
+    """Markdown of every README block that has rows, by block name."""
+    out = {}
+    for block, dataset in TABLES.items():
+        chosen = latest_plain_rows(rows, dataset)
+        if chosen:
+            out[block] = markdown(chosen, reports=dataset == "cifar10")
+    return out
+
+
+def replace_block(text: str, table: str, block: str = "results-table") -> str:
+    """``text`` with the lines between ``block``'s markers replaced by ``table``."""
+    begin, end = markers(block)
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    return f"{head}{begin}\n{table}\n{end}{tail}"
+
+
+def write_table(readme: Path, text: str, table: str, block: str = "results-table") -> None:
     """Replace the block between the markers; atomic, so an interrupted write keeps the README."""
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
     tmp = readme.with_name(readme.name + ".tmp")
-    tmp.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
+    tmp.write_text(replace_block(text, table, block), encoding="utf-8")
     os.replace(tmp, readme)
 
 
@@ -86,22 +149,27 @@ def main() -> int:
     mode.add_argument("--check", metavar="README", help="fail when README's table differs")
     mode.add_argument("--write", metavar="README", help="replace README's table in place")
     args = ap.parse_args()
-    table = markdown(latest_plain_rows(load_rows(Path(args.results))))
+    made = tables(load_rows(Path(args.results)))
     readme = args.check or args.write
     if not readme:
-        print(table)
+        print("\n\n".join(made.values()))
         return 0
     text = Path(readme).read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        print(f"{readme} has no {BEGIN} ... {END} block.", file=sys.stderr)
-        return 1
+    for block, table in made.items():
+        begin, end = markers(block)
+        if begin not in text or end not in text:
+            print(f"{readme} has no {begin} ... {end} block.", file=sys.stderr)
+            return 1
+        if args.write:
+            text = replace_block(text, table, block)
+        elif text.split(begin, 1)[1].split(end, 1)[0].strip() != table:
+            print(f"{args.check}: the {block} table is stale; re-run this script.",
+                  file=sys.stderr)
+            return 1
     if args.write:
-        write_table(Path(readme), text, table)
-        return 0
-    current = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    if current != table:
-        print(f"{args.check}: the Results table is stale; re-run this script.", file=sys.stderr)
-        return 1
+        tmp = Path(readme).with_name(Path(readme).name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, readme)
     return 0
 
 

@@ -37,6 +37,7 @@ def row(recipe: str, fid: float, minutes: float = 10, **extra) -> dict:
         "n_gen": 5000,
         "ema": True,
         "grid": f"benchmarks/grids/{recipe}.png",
+        "ref": "fashion-mnist:test",
     }
     return {**base, **extra}
 
@@ -68,13 +69,59 @@ def test_broken_line_names_the_file_and_line(tmp_path):
         table.load_rows(path)
 
 
-def test_readme_table_is_current():
+def test_readme_tables_are_current():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    rows = table.latest_plain_rows(table.load_rows(ROOT / "benchmarks" / "results.jsonl"))
-    if not rows:
+    made = table.tables(table.load_rows(ROOT / "benchmarks" / "results.jsonl"))
+    if not made:
         pytest.skip("no measured results yet")
-    current = readme.split(table.BEGIN, 1)[1].split(table.END, 1)[0].strip()
-    assert current == table.markdown(rows)
+    for block, expected in made.items():
+        begin, end = table.markers(block)
+        assert readme.split(begin, 1)[1].split(end, 1)[0].strip() == expected, block
+
+
+def test_data_overrides_pick_the_table_not_the_ablation():
+    folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
+    rows = [
+        row("dcgan-cifar10", 60.0, minutes=20, overrides=folder, ref="folder:test",
+            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+        row("acgan-cifar10", 50.0, minutes=20, overrides=[*folder, "data.image_size=32"],
+            ref="folder:test", data_root="/x/cifar10-jpg", image_size=[3, 32, 32], cas=0.41),
+        row("dcgan-cifar10", 1.0, minutes=20, overrides=[*folder, "train.ema=true"],
+            ref="folder:test", data_root="/somewhere/cifar10-jpg"),
+        row("best-fashion", 14.0, ref="fashion-mnist:test"),
+    ]
+    made = table.tables(rows)
+    assert set(made) == {"results-table", "results-table:cifar10"}
+    assert "best-fashion" in made["results-table"] and "cifar10" not in made["results-table"]
+    lines = made["results-table:cifar10"].splitlines()[2:]
+    assert len(lines) == 2 and "ablation" not in made["results-table:cifar10"]
+    assert lines[0].startswith("| `acgan-cifar10` | 20 min |")
+    assert "| 32 | 0.410 | 64.1 (64 px, batch 64) |" in lines[0]
+    assert "| 32 | - | 139 (Keras, 32 px, 200 epochs)" in lines[1]
+
+
+def test_write_fills_every_block(tmp_path):
+    readme = tmp_path / "README.md"
+    b1, e1 = table.markers("results-table")
+    b2, e2 = table.markers("results-table:cifar10")
+    readme.write_text(f"a\n{b1}\nold\n{e1}\nb\n{b2}\nold\n{e2}\n", encoding="utf-8")
+    results = tmp_path / "results.jsonl"
+    rows = [row("best-fashion", 14.0, ref="fashion-mnist:test"),
+            row("dcgan-cifar10", 60.0, ref="folder:test", data_root="/d/cifar10-jpg",
+                overrides=["data.name=folder"], image_size=[3, 32, 32])]
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import sys
+
+    argv = sys.argv
+    try:
+        sys.argv = ["results_table.py", "--results", str(results), "--write", str(readme)]
+        assert table.main() == 0
+        sys.argv = ["results_table.py", "--results", str(results), "--check", str(readme)]
+        assert table.main() == 0
+    finally:
+        sys.argv = argv
+    text = readme.read_text(encoding="utf-8")
+    assert "old" not in text and "`best-fashion`" in text and "`dcgan-cifar10`" in text
 
 
 def test_write_replaces_only_the_marked_block(tmp_path):
@@ -92,6 +139,9 @@ def test_run_tag_separates_override_sets():
     assert plain == "best-fashion-30min"
     tagged = quality.run_tag("best-fashion", 30, ["train.ema=false"])
     assert tagged.startswith("best-fashion-30min-") and tagged != plain
+    here = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/a/cifar"])
+    there = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/b/cifar"])
+    assert here == there != quality.run_tag("dcgan-cifar10", 20, [])
 
 
 def test_keep_pictures_copies_grid_and_curve(tmp_path):
