@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
 
@@ -83,6 +84,19 @@ def cpu_share(cpu_seconds: float, wall_seconds: float, threads: int) -> float:
     return round(cpu_seconds / max(wall_seconds * threads, 1e-9), 3)
 
 
+def finished_run(run_dir: Path, cfg: object) -> SimpleNamespace:
+    """Step (from the checkpoint), epochs and img/s (from the last logged training row)."""
+    from gankit.training.generator_io import load_run
+
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()
+            if line.strip()]
+    last = [r for r in rows if r.get("kind") == "train"][-1]
+    step = load_run(run_dir).step
+    per_step = cfg.train.batch_size * cfg.objective.n_critic  # type: ignore[attr-defined]
+    return SimpleNamespace(step=step, epochs_done=last["epoch"] * step / last["step"],
+                           img_per_s=last["step"] * per_step / max(last["time_s"], 1e-9))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("recipe")
@@ -98,6 +112,8 @@ def main() -> int:
         help="when the run has an EMA generator, also score the raw one (fid_raw, for ablations)",
     )
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="eval precision")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="do not train: score the finished run in --out again")
     args = ap.parse_args()
 
     from gankit.config import load_config
@@ -117,11 +133,14 @@ def main() -> int:
 
     from gankit.cpu import has_native_bf16
 
-    cpu_before, wall_before = os.times(), time.perf_counter()
-    result = Trainer(cfg, out, force=True).fit()
-    times = os.times()
-    share = cpu_share(times.user + times.system - cpu_before.user - cpu_before.system,
-                      time.perf_counter() - wall_before, torch.get_num_threads())
+    if args.eval_only:  # the run finished earlier: score it again (e.g. after a metrics fix)
+        result, share = finished_run(out, cfg), None
+    else:
+        cpu_before, wall_before = os.times(), time.perf_counter()
+        result = Trainer(cfg, out, force=True).fit()
+        times = os.times()
+        share = cpu_share(times.user + times.system - cpu_before.user - cpu_before.system,
+                          time.perf_counter() - wall_before, torch.get_num_threads())
     tag = run_tag(args.recipe, args.minutes, args.set)
     pictures = keep_pictures(out, Path(args.grids).resolve(), tag)
     run = load_run(out)

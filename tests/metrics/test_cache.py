@@ -102,3 +102,49 @@ def test_whole_split_entry_serves_any_n(fake_split, stub_extractor, tmp_path):
     reference_features("mnist:train", None, stub_extractor, cache_dir=tmp_path)
     assert len(reference_features("mnist:train", 7, stub_extractor, cache_dir=tmp_path)) == 7
     assert stub_extractor.calls == 1
+
+
+def _class_sorted_folder(root, per_class: int = 6, classes: int = 4):
+    """A split folder read class by class: the first half of test/ holds only two classes."""
+    from PIL import Image
+
+    for split in ("train", "test"):
+        for k in range(classes):
+            for i in range(per_class):
+                path = root / split / f"c{k}" / f"{i}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(np.full((4, 4), 40 * k + i, np.uint8)).save(path)
+    return root
+
+
+def test_folder_subsets_are_a_fixed_permutation_not_the_class_sorted_head(tmp_path):
+    from gankit.metrics.cache import load_split_images, subset_order
+
+    root = _class_sorted_folder(tmp_path / "data")
+    full = load_split_images("folder:test", None, root)
+    half = load_split_images("folder:test", 12, root)
+    classes = (half[:, 0, 0, 0] // 40).unique().tolist()
+    assert len(classes) >= 3, "the head of a class-sorted folder would hold 2 classes"
+    assert half.equal(full[:12]), "a smaller N must be a prefix of a larger one"
+    assert sorted(full[:, 0, 0, 0].tolist()) == [40 * k + i for k in range(4) for i in range(6)]
+    assert subset_order(24).equal(subset_order(24)) and not subset_order(24).equal(
+        torch.arange(24))
+
+
+def test_folder_cache_key_differs_from_the_head_based_one():
+    shuffled = reference_cache_key("folder:test", 5000, "abc", "fp32", data_root="/d")
+    named = reference_cache_key("cifar10:test", 5000, "abc", "fp32")
+    assert named.startswith("cifar10_test-n5000-")
+    # the identity hashed into a folder's key carries the permutation's seed
+    import hashlib
+
+    head_based = hashlib.sha1(b"folder:test@/d").hexdigest()[:8]
+    assert head_based not in shuffled and shuffled.startswith("folder_test_")
+
+
+def test_folder_path_with_n_uses_the_same_permutation(tmp_path):
+    from gankit.metrics.evaluate import load_image_set
+
+    root = _class_sorted_folder(tmp_path / "data")
+    picked = load_image_set(root / "test", 12)
+    assert len((picked[:, 0, 0, 0] // 40).unique()) >= 3

@@ -5,8 +5,12 @@ Layout under ``$GANKIT_CACHE`` (default ``~/.cache/gankit``)::
     stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npy   features, float32 [N, 2048]
     stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npz   mu, sigma (float64), n
 
-The key names everything that changes the numbers: the split, N (the first N images, so the
-set is deterministic), the protocol version, the precision and the weights' content hash. Files
+The key names everything that changes the numbers: the split, N, the protocol version, the
+precision and the weights' content hash. N images of a named dataset are its first N in the
+official order (already shuffled by its makers, and what other FID tools take); N images of an
+image folder are the first N of one fixed seeded permutation, because a folder is read class by
+class and its first 5,000 of 10,000 CIFAR-10 test images would be five classes only. Either way
+the set is deterministic and a smaller N is a prefix of a larger one. Files
 are written atomically, so an interrupted run never leaves a half-written entry behind.
 """
 
@@ -37,6 +41,22 @@ def cache_root() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
 
 
+SUBSET_SEED = 0
+
+
+def shuffles_subsets(spec: str) -> bool:
+    """Whether N images of ``spec`` are drawn through the seeded permutation (image folders)."""
+    return spec.split(":", 1)[0].strip().lower() in ("folder", "imagefolder", "image-folder",
+                                                     "images")
+
+
+def subset_order(total: int) -> torch.Tensor:
+    """The fixed permutation of ``total`` images whose prefixes are a folder's N-image subsets."""
+    import torch
+
+    return torch.randperm(total, generator=torch.Generator().manual_seed(SUBSET_SEED))
+
+
 def reference_cache_key(
     spec: str,
     n: int | None,
@@ -47,8 +67,10 @@ def reference_cache_key(
     """``<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>``; a spec that does not survive
     as a file name, or an explicit data root, adds a short hash so distinct sources stay apart."""
     identity = spec if data_root is None else f"{spec}@{os.fspath(data_root)}"
+    if shuffles_subsets(spec):
+        identity += f"#shuffled{SUBSET_SEED}"  # not the class-sorted head of earlier versions
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")
-    if len(slug) > 48 or slug != spec.replace(":", "_") or data_root is not None:
+    if len(slug) > 48 or slug != spec.replace(":", "_") or identity != spec:
         slug = f"{slug[:40]}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
     return f"{slug}-n{'all' if n is None else n}-{PROTOCOL_VERSION}-{precision}-{extractor_hash}"
 
@@ -56,11 +78,16 @@ def reference_cache_key(
 def load_split_images(
     spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
 ) -> torch.Tensor:
-    """The first ``n`` uint8 ``[N, C, H, W]`` images of a dataset split such as ``cifar10:test``."""
+    """``n`` uint8 ``[N, C, H, W]`` images of a dataset split such as ``cifar10:test``.
+
+    The first ``n`` in the dataset's order, or for an image folder in :func:`subset_order`.
+    """
     from gankit.data import load_dataset, parse_dataset_spec
 
     name, split = parse_dataset_spec(spec)
     images = load_dataset(name, split, root=root).images
+    if shuffles_subsets(name):
+        images = images[subset_order(len(images))]
     return images if n is None else images[:n]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.cache import load_split_images, reference_features
+from gankit.metrics.cache import load_split_images, reference_features, subset_order
 from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_extractor
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
@@ -133,6 +133,8 @@ def load_image_set(
         path = Path(text).expanduser()
         if path.is_dir():
             images = _array_to_nchw(_read_folder(path), str(path))
+            if n is not None and n < len(images):  # files are sorted, often class by class
+                images = images[subset_order(len(images))]
         elif path.is_file() and path.suffix in (".npz", ".npy"):
             images = _array_to_nchw(_read_array_file(path), str(path))
         elif path.is_file():
