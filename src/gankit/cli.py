@@ -195,7 +195,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from gankit.training.generator_io import load_run
 
     run = load_run(args.run, device=args.device)
-    ref = args.ref if ":" in args.ref else f"{run.config.data.name}:{args.ref}"
+    ref = args.ref
+    if ":" not in ref and not Path(ref).suffix:  # a split name; a .npz is a statistics file
+        ref = f"{run.config.data.name}:{ref}"
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     feature_metrics = [m for m in metrics if m != "cas"]
     result: dict[str, Any] = {"run": str(args.run), "step": run.step, "ema": run.used_ema}
@@ -240,6 +242,18 @@ def cmd_fid(args: argparse.Namespace) -> int:
         args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
     )
     _print_result(result, as_json=args.json)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from gankit.metrics.stats_file import save_source_stats
+
+    result = save_source_stats(
+        args.source, args.out, n=args.n, device=args.device, precision=args.precision
+    )
+    if args.json:
+        _print_json(result)
+    _err(f"Wrote FID statistics of {result['n']} images to {result['out']}")
     return 0
 
 
@@ -322,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", help="run directory or checkpoint")
     e.add_argument("--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,cas")
     e.add_argument("--n", type=int, default=10_000, help="number of generated images")
-    e.add_argument("--ref", default="test", help="reference split (test|train) or NAME:SPLIT")
+    e.add_argument(
+        "--ref",
+        default="test",
+        help="reference split (test|train), NAME:SPLIT, or a statistics .npz (gankit stats)",
+    )
     e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default="cpu")
@@ -331,15 +349,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fid", help="FID (and KID) between two image sets")
     f.add_argument(
-        "a", help="folder, .npz/.npy uint8 array, or dataset spec like fashion-mnist:test"
+        "a",
+        help="folder, .npz/.npy uint8 array, dataset spec like fashion-mnist:test, or a "
+        "statistics .npz (mu, sigma)",
     )
-    f.add_argument("b")
+    f.add_argument("b", help="the reference, in any form A accepts")
     f.add_argument("--kid", action="store_true")
     f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=cmd_fid)
+
+    st = sub.add_parser("stats", help="write FID statistics (mu, sigma) of an image set to .npz")
+    st.add_argument("source", help="folder, .npz/.npy uint8 array, or dataset spec")
+    st.add_argument("--out", required=True, help="statistics file to write (.npz)")
+    st.add_argument("--n", type=int, default=None, help="use the first N images")
+    st.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    st.add_argument("--device", default="cpu")
+    st.add_argument("--json", action="store_true", help="print what was written as JSON")
+    st.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample", help="generate images from a run")
     s.add_argument("run", help="run directory or checkpoint")

@@ -22,6 +22,7 @@ from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
 from gankit.metrics.registry import Metric, get_metric
+from gankit.metrics.stats_file import stats_result_fields, stats_side
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 ARRAY_KEYS = ("images", "x", "arr_0")
@@ -331,6 +332,9 @@ def evaluate_generator(
     )
     extractor = extractor or get_extractor(device=gen_device)
     requested = _resolve(metrics, extractor)
+    ref_stats = stats_side(
+        ref, requested, reference=True, protocol=PROTOCOL_VERSION, extractor_hash=extractor.hash
+    )
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
         raise MetricError(f"cannot score {n_gen} generated image(s); use n >= 2.")
@@ -354,11 +358,15 @@ def evaluate_generator(
     cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
 
     def reference(count: int | None) -> FeatureSet:
+        if ref_stats is not None:
+            return ref_stats
         if count not in refs:
             refs[count] = cached(ref, count)
         return refs[count]
 
     results = _score(requested, gen, reference, n if n_ref is None else n_ref)
+    if ref_stats is not None:
+        results.update(stats_result_fields(ref_stats, "ref"))
     return {**results, **_protocol_fields(extractor, precision)}
 
 
@@ -380,15 +388,29 @@ def evaluate_images(
 
     Each side is a folder, ``.npz`` / ``.npy`` file, uint8 array or dataset spec; a dataset spec
     uses the reference cache (in fp32, like :func:`evaluate_generator`). ``n`` keeps the first
-    ``n`` images of each side.
+    ``n`` images of each side. Either side may be a statistics file (``mu`` and ``sigma``, see
+    :mod:`gankit.metrics.stats_file`) for the metrics that need no more (FID).
     """
     extractor = extractor or get_extractor(device=device)
     requested = _resolve(metrics, extractor)
+    stats = {
+        key: stats_side(
+            source,
+            requested,
+            reference=key == "ref",
+            protocol=PROTOCOL_VERSION,
+            extractor_hash=extractor.hash,
+        )
+        for key, source in (("a", a), ("ref", b))
+    }
     want_logits = any(m.kind.needs_logits for m in requested)
     n_a = max((m.n for m in requested if m.n), default=n)
     cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
 
     def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
+        found = stats["a" if source is a else "ref"]
+        if found is not None:
+            return found
         if isinstance(source, str) and looks_like_dataset_spec(source) and not logits:
             return cached(source, count)
         images = load_image_set(source, count, data_root=data_root)  # type: ignore[arg-type]
@@ -417,4 +439,7 @@ def evaluate_images(
 
     results = _score(requested, gen, reference, n)
     results["a"], results["n_a"] = label_a, len(gen)
+    for key, found in stats.items():
+        if found is not None:
+            results.update(stats_result_fields(found, key))
     return {**results, **_protocol_fields(extractor, precision)}

@@ -25,7 +25,9 @@ MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, float]]
 
 def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     assert ref is not None
-    warn_if_few(min(len(gen), len(ref)))
+    known = [len(side) for side in (gen, ref) if len(side)]  # 0: a statistics file without n
+    if known:
+        warn_if_few(min(known))
     return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}
 
 
@@ -48,16 +50,19 @@ def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class MetricKind:
-    """One metric: its function and whether it compares against a reference set."""
+    """One metric: its function, whether it compares against a reference set, and whether a
+    statistics file (mean and covariance only) can stand in for the reference / generated side."""
 
     name: str
     fn: MetricFn
     needs_reference: bool = True
     needs_logits: bool = False
+    ref_stats_ok: bool = False
+    gen_stats_ok: bool = False
 
 
 KINDS: dict[str, MetricKind] = {
-    "fid": MetricKind("fid", _fid),
+    "fid": MetricKind("fid", _fid, ref_stats_ok=True, gen_stats_ok=True),
     "kid": MetricKind("kid", _kid),
     "pr": MetricKind("pr", _pr),
     "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
