@@ -237,7 +237,8 @@ def _class_accuracy(run: Any, args: argparse.Namespace) -> dict[str, Any]:
 def cmd_fid(args: argparse.Namespace) -> int:
     from gankit.metrics import evaluate_images
 
-    metrics = ["fid"] + (["kid"] if args.kid else [])
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    metrics += ["kid"] if args.kid and "kid" not in metrics else []
     result = evaluate_images(
         args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
     )
@@ -334,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="score a trained generator against a dataset split")
     e.add_argument("run", help="run directory or checkpoint")
-    e.add_argument("--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,cas")
+    e.add_argument(
+        "--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,dc,fid_inf,ifid,cas"
+    )
     e.add_argument("--n", type=int, default=10_000, help="number of generated images")
     e.add_argument(
         "--ref",
@@ -354,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
         "statistics .npz (mu, sigma)",
     )
     f.add_argument("b", help="the reference, in any form A accepts")
-    f.add_argument("--kid", action="store_true")
+    f.add_argument("--kid", action="store_true", help="add KID (same as --metrics fid,kid)")
+    f.add_argument("--metrics", default="fid", help="comma list of fid,kid,pr,dc,fid_inf")
     f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gankit.errors import MetricError
+from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.fid import fid_from_stats, warn_if_few
 from gankit.metrics.inception_score import inception_score
@@ -43,6 +44,12 @@ def _pr(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     return {"precision": precision, "recall": recall}
 
 
+def _dc(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    density, coverage = density_coverage(ref.features, gen.features)
+    return {"density": density, "coverage": coverage}
+
+
 def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     mean, std = inception_score(gen.logits, splits=10)
     return {"is": mean, "is_std": std}
@@ -65,6 +72,7 @@ KINDS: dict[str, MetricKind] = {
     "fid": MetricKind("fid", _fid, ref_stats_ok=True, gen_stats_ok=True),
     "kid": MetricKind("kid", _kid),
     "pr": MetricKind("pr", _pr),
+    "dc": MetricKind("dc", _dc),
     "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
 }
 
@@ -112,7 +120,7 @@ def get_metric(name: str) -> Metric:
     close = difflib.get_close_matches(key, list(METRICS), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise MetricError(
-        f"unknown metric {name!r}; {hint}use fid, kid, pr or is, optionally with a size such as "
+        f"unknown metric {name!r}; {hint}use {', '.join(KINDS)}, optionally with a size such as "
         "fid10k or fid50k_full."
     )
 
