@@ -17,6 +17,7 @@ from gankit.errors import MetricError
 from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.fid import fid_from_stats, warn_if_few
+from gankit.metrics.fid_inf import fid_infinity
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
 from gankit.metrics.precision_recall import precision_recall
@@ -30,6 +31,11 @@ def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     if known:
         warn_if_few(min(known))
     return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}
+
+
+def _fid_inf(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    return fid_infinity(gen.features, *ref.mu_sigma())
 
 
 def _kid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
@@ -70,6 +76,7 @@ class MetricKind:
 
 KINDS: dict[str, MetricKind] = {
     "fid": MetricKind("fid", _fid, ref_stats_ok=True, gen_stats_ok=True),
+    "fid_inf": MetricKind("fid_inf", _fid_inf, ref_stats_ok=True),
     "kid": MetricKind("kid", _kid),
     "pr": MetricKind("pr", _pr),
     "dc": MetricKind("dc", _dc),
@@ -104,7 +111,7 @@ def _protocol_names() -> dict[str, Metric]:
 
 
 METRICS: dict[str, Metric] = _protocol_names()
-_PATTERN = re.compile(r"^(?P<kind>[a-z]+)(?P<k>\d+)k(?P<full>_full)?$")
+_PATTERN = re.compile(r"^(?P<kind>[a-z_]+?)(?P<k>\d+)k(?P<full>_full)?$")
 
 
 def get_metric(name: str) -> Metric:
