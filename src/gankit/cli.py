@@ -27,12 +27,18 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 
 def _print_result(result: dict[str, Any], *, as_json: bool) -> None:
-    """One JSON object, or one ``key: value`` line per entry."""
+    """One JSON object, or one ``key: value`` line per entry (a list of rows, such as the
+    per-class FIDs, one indented line per row)."""
     if as_json:
         _print_json(result)
     else:
         for key, value in result.items():
-            print(f"{key}: {value}")
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                print(f"{key}:")
+                for row in value:
+                    print("  " + "  ".join(f"{k}: {v}" for k, v in row.items()))
+            else:
+                print(f"{key}: {value}")
 
 
 def _err(msg: str) -> None:
@@ -216,6 +222,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 data_root=run.config.data.root,
             )
         )
+    for row in result.get("ifid_classes", []):  # per-class rows name their class
+        if 0 <= row["class"] < len(run.class_names):
+            row["name"] = run.class_names[row["class"]]
     if Path(args.run).is_dir():  # keep the score with the run, for reports
         from gankit.training.rundir import RunDir
 

@@ -20,6 +20,7 @@ from gankit.metrics.cache import load_split_images, reference_features
 from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_extractor
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
+from gankit.metrics.per_class import load_split_labels
 from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
 from gankit.metrics.registry import Metric, get_metric
 from gankit.metrics.stats_file import stats_result_fields, stats_side
@@ -201,16 +202,24 @@ def image_features(
 
 
 def _generated_batches(
-    generator: torch.nn.Module, n: int, batch_size: int, device: torch.device, seed: int
+    generator: torch.nn.Module,
+    n: int,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    labels_out: list[np.ndarray] | None = None,
 ) -> Iterable[torch.Tensor]:
     """uint8 samples of ``generator``; noise and labels come from a CPU RNG seeded by ``seed``,
-    so the same seed draws the same latents on any device."""
+    so the same seed draws the same latents on any device. The drawn labels of a conditional
+    generator are appended to ``labels_out`` when given (for per-class metrics)."""
     rng = torch.Generator().manual_seed(seed)
     num_classes = int(getattr(generator, "num_classes", 0) or 0)
     for start in range(0, n, batch_size):
         b = min(batch_size, n - start)
         z = torch.randn(b, generator.z_dim, generator=rng).to(device)
         y = torch.randint(num_classes, (b,), generator=rng).to(device) if num_classes > 0 else None
+        if labels_out is not None and y is not None:
+            labels_out.append(y.cpu().numpy())
         yield to_uint8(generator(z, y)).cpu()
 
 
@@ -338,12 +347,16 @@ def evaluate_generator(
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
         raise MetricError(f"cannot score {n_gen} generated image(s); use n >= 2.")
+    want_labels = any(m.kind.needs_labels for m in requested)
+    if want_labels and not int(getattr(generator, "num_classes", 0) or 0):
+        raise MetricError("ifid needs a class-conditional generator; this one has no classes.")
+    gen_labels: list[np.ndarray] = []
     was_training = generator.training
     generator.eval()
     try:
         with torch.inference_mode():
             gen = _features_of(
-                _generated_batches(generator, n_gen, batch_size, gen_device, seed),
+                _generated_batches(generator, n_gen, batch_size, gen_device, seed, gen_labels),
                 n_gen,
                 extractor,
                 label="generator",
@@ -353,6 +366,8 @@ def evaluate_generator(
             )
     finally:
         generator.train(was_training)
+    if want_labels:
+        gen.labels = np.concatenate(gen_labels)
     refs: dict[int | None, FeatureSet] = {}
 
     cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
@@ -362,6 +377,8 @@ def evaluate_generator(
             return ref_stats
         if count not in refs:
             refs[count] = cached(ref, count)
+            if want_labels:
+                refs[count].labels = load_split_labels(ref, len(refs[count]), data_root)
         return refs[count]
 
     results = _score(requested, gen, reference, n if n_ref is None else n_ref)
@@ -393,6 +410,11 @@ def evaluate_images(
     """
     extractor = extractor or get_extractor(device=device)
     requested = _resolve(metrics, extractor)
+    if any(m.kind.needs_labels for m in requested):
+        raise MetricError(
+            "ifid needs the class of every image; score a conditional run with "
+            "`gankit eval RUN --metrics ifid`."
+        )
     stats = {
         key: stats_side(
             source,

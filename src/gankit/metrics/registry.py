@@ -20,9 +20,10 @@ from gankit.metrics.fid import fid_from_stats, warn_if_few
 from gankit.metrics.fid_inf import fid_infinity
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
+from gankit.metrics.per_class import per_class_fid
 from gankit.metrics.precision_recall import precision_recall
 
-MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, float]]
+MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, object]]
 
 
 def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
@@ -56,6 +57,13 @@ def _dc(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     return {"density": density, "coverage": coverage}
 
 
+def _ifid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    assert ref is not None
+    if gen.labels is None or ref.labels is None:
+        raise MetricError("ifid needs class labels on both sides: score a conditional generator.")
+    return per_class_fid(gen.features, gen.labels, ref.features, ref.labels)
+
+
 def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     mean, std = inception_score(gen.logits, splits=10)
     return {"is": mean, "is_std": std}
@@ -70,6 +78,7 @@ class MetricKind:
     fn: MetricFn
     needs_reference: bool = True
     needs_logits: bool = False
+    needs_labels: bool = False
     ref_stats_ok: bool = False
     gen_stats_ok: bool = False
 
@@ -80,6 +89,7 @@ KINDS: dict[str, MetricKind] = {
     "kid": MetricKind("kid", _kid),
     "pr": MetricKind("pr", _pr),
     "dc": MetricKind("dc", _dc),
+    "ifid": MetricKind("ifid", _ifid, needs_labels=True),
     "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
 }
 
@@ -94,7 +104,7 @@ class Metric:
     n: int | None = None
     full_reference: bool = False
 
-    def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
         return self.kind.fn(gen, ref)
 
 
