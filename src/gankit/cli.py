@@ -220,6 +220,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 precision=args.precision,
                 data_root=run.config.data.root,
+                protocol=args.protocol,
             )
         )
     for row in result.get("ifid_classes", []):  # per-class rows name their class
@@ -249,7 +250,13 @@ def cmd_fid(args: argparse.Namespace) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     metrics += ["kid"] if args.kid and "kid" not in metrics else []
     result = evaluate_images(
-        args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision
+        args.a,
+        args.b,
+        metrics=metrics,
+        n=args.n,
+        device=args.device,
+        precision=args.precision,
+        protocol=args.protocol,
     )
     _print_result(result, as_json=args.json)
     return 0
@@ -259,7 +266,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from gankit.metrics.stats_file import save_source_stats
 
     result = save_source_stats(
-        args.source, args.out, n=args.n, device=args.device, precision=args.precision
+        args.source,
+        args.out,
+        n=args.n,
+        device=args.device,
+        precision=args.precision,
+        protocol=args.protocol,
     )
     if args.json:
         _print_json(result)
@@ -323,6 +335,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- parser
 
 
+def _add_protocol(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--protocol",
+        default="tf1",
+        choices=["tf1", "clean"],
+        help="resize to 299: tf1 = TensorFlow 1 bilinear (default, the original FID), "
+        "clean = clean-fid's PIL bicubic",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
@@ -355,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     e.add_argument("--seed", type=int, default=0)
+    _add_protocol(e)
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval)
@@ -372,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")
     f.add_argument("--json", action="store_true")
+    _add_protocol(f)
     f.set_defaults(func=cmd_fid)
 
     st = sub.add_parser("stats", help="write FID statistics (mu, sigma) of an image set to .npz")
@@ -381,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     st.add_argument("--device", default="cpu")
     st.add_argument("--json", action="store_true", help="print what was written as JSON")
+    _add_protocol(st)
     st.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample", help="generate images from a run")

@@ -21,7 +21,7 @@ from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_e
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.per_class import load_split_labels
-from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
+from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version, to_uint8
 from gankit.metrics.registry import Metric, get_metric
 from gankit.metrics.stats_file import stats_result_fields, stats_side
 
@@ -161,12 +161,16 @@ def _features_of(
     precision: str,
     want_logits: bool,
     progress: bool,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> FeatureSet:
     """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
     chunks: list[np.ndarray] = []
     done = 0
     for batch in batches:
-        for chunk in extractor.iter_features(batch, batch_size=len(batch), precision=precision):
+        chunks_of_batch = extractor.iter_features(
+            batch, batch_size=len(batch), precision=precision, protocol=protocol
+        )
+        for chunk in chunks_of_batch:
             chunks.append(chunk.numpy())
             done += len(chunk)
         if progress:
@@ -187,6 +191,7 @@ def image_features(
     precision: str = "fp32",
     want_logits: bool = False,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> FeatureSet:
     """:class:`FeatureSet` of an in-memory uint8 ``[N, C, H, W]`` image set."""
     batches = (images[i : i + batch_size] for i in range(0, len(images), batch_size))
@@ -198,6 +203,7 @@ def image_features(
         precision=precision,
         want_logits=want_logits,
         progress=progress,
+        protocol=protocol,
     )
 
 
@@ -275,9 +281,11 @@ def _score(
     return results
 
 
-def _protocol_fields(extractor: FeatureExtractor, precision: str) -> dict[str, object]:
+def _protocol_fields(
+    extractor: FeatureExtractor, precision: str, protocol: str
+) -> dict[str, object]:
     return {
-        "protocol": PROTOCOL_VERSION,
+        "protocol": protocol_version(protocol),
         "feature_precision": precision,
         "extractor": extractor.hash,
     }
@@ -289,6 +297,7 @@ def _cached_reference(
     cache_dir: str | os.PathLike[str] | None,
     data_root: str | os.PathLike[str] | None,
     progress: bool,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> Callable[[str, int | None], FeatureSet]:
     """``(spec, n) -> features`` through the reference cache, with one call's options bound.
 
@@ -304,6 +313,7 @@ def _cached_reference(
             cache_dir=cache_dir,
             data_root=data_root,
             progress=progress,
+            protocol=protocol,
         )
 
     return load
@@ -324,6 +334,7 @@ def evaluate_generator(
     cache_dir: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> dict[str, object]:
     """Score ``generator`` (``forward(z, y=None)`` in [-1, 1], attributes ``z_dim``,
     ``num_classes``) against the first ``n_ref`` (default ``n``) images of ``ref``.
@@ -331,7 +342,8 @@ def evaluate_generator(
     Metric names carrying a size (``fid50k``) override ``n``; class-conditional generators get
     uniformly drawn labels. The generator is put in eval mode and restored afterwards.
     ``precision`` applies to the generated images; reference features are always fp32 (they are
-    computed once and cached, so their accuracy is worth more than their speed).
+    computed once and cached, so their accuracy is worth more than their speed). ``protocol``
+    picks the resize (``tf1``, the default, or clean-fid's ``clean``); results name it.
     """
     params = next(generator.parameters(), None)
     gen_device = (
@@ -341,8 +353,9 @@ def evaluate_generator(
     )
     extractor = extractor or get_extractor(device=gen_device)
     requested = _resolve(metrics, extractor)
+    version = protocol_version(protocol)
     ref_stats = stats_side(
-        ref, requested, reference=True, protocol=PROTOCOL_VERSION, extractor_hash=extractor.hash
+        ref, requested, reference=True, protocol=version, extractor_hash=extractor.hash
     )
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
@@ -363,6 +376,7 @@ def evaluate_generator(
                 precision=precision,
                 want_logits=any(m.kind.needs_logits for m in requested),
                 progress=progress,
+                protocol=protocol,
             )
     finally:
         generator.train(was_training)
@@ -370,7 +384,7 @@ def evaluate_generator(
         gen.labels = np.concatenate(gen_labels)
     refs: dict[int | None, FeatureSet] = {}
 
-    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress, protocol)
 
     def reference(count: int | None) -> FeatureSet:
         if ref_stats is not None:
@@ -384,7 +398,7 @@ def evaluate_generator(
     results = _score(requested, gen, reference, n if n_ref is None else n_ref)
     if ref_stats is not None:
         results.update(stats_result_fields(ref_stats, "ref"))
-    return {**results, **_protocol_fields(extractor, precision)}
+    return {**results, **_protocol_fields(extractor, precision, protocol)}
 
 
 def evaluate_images(
@@ -400,6 +414,7 @@ def evaluate_images(
     cache_dir: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> dict[str, object]:
     """Score image set ``a`` against reference set ``b`` (``gankit fid A B``).
 
@@ -410,6 +425,7 @@ def evaluate_images(
     """
     extractor = extractor or get_extractor(device=device)
     requested = _resolve(metrics, extractor)
+    version = protocol_version(protocol)
     if any(m.kind.needs_labels for m in requested):
         raise MetricError(
             "ifid needs the class of every image; score a conditional run with "
@@ -420,14 +436,14 @@ def evaluate_images(
             source,
             requested,
             reference=key == "ref",
-            protocol=PROTOCOL_VERSION,
+            protocol=version,
             extractor_hash=extractor.hash,
         )
         for key, source in (("a", a), ("ref", b))
     }
     want_logits = any(m.kind.needs_logits for m in requested)
     n_a = max((m.n for m in requested if m.n), default=n)
-    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress, protocol)
 
     def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
         found = stats["a" if source is a else "ref"]
@@ -444,6 +460,7 @@ def evaluate_images(
             precision=precision,
             want_logits=logits,
             progress=progress,
+            protocol=protocol,
         )
 
     label_a = a if isinstance(a, str) else os.fspath(a) if isinstance(a, os.PathLike) else "A"
@@ -464,4 +481,4 @@ def evaluate_images(
     for key, found in stats.items():
         if found is not None:
             results.update(stats_result_fields(found, key))
-    return {**results, **_protocol_fields(extractor, precision)}
+    return {**results, **_protocol_fields(extractor, precision, protocol)}

@@ -247,6 +247,7 @@ def save_source_stats(
     cache_dir: PathLike | None = None,
     data_root: PathLike | None = None,
     progress: bool = False,
+    protocol: str = "tf1",
 ) -> dict[str, object]:
     """``gankit stats``: write the FID statistics of an image source to ``out``.
 
@@ -258,7 +259,9 @@ def save_source_stats(
     from gankit.metrics.evaluate import image_features, load_image_set, looks_like_dataset_spec
     from gankit.metrics.extractor import get_extractor
     from gankit.metrics.fid import warn_if_few
-    from gankit.metrics.preprocess import PROTOCOL_VERSION
+    from gankit.metrics.preprocess import protocol_version
+
+    version = protocol_version(protocol)
 
     if is_stats_file(source):
         raise MetricError(f"{os.fspath(source)} is already a statistics file; copy it instead.")
@@ -268,13 +271,24 @@ def save_source_stats(
     label = os.fspath(source)
     if looks_like_dataset_spec(label):
         features = reference_features(
-            label, n, extractor, cache_dir=cache_dir, data_root=data_root, progress=progress
+            label,
+            n,
+            extractor,
+            cache_dir=cache_dir,
+            data_root=data_root,
+            progress=progress,
+            protocol=protocol,
         )
         precision = "fp32"
     else:
         images = load_image_set(label, n, data_root=data_root)
         features = image_features(
-            images, extractor, label=label, precision=precision, progress=progress
+            images,
+            extractor,
+            label=label,
+            precision=precision,
+            progress=progress,
+            protocol=protocol,
         )
     if len(features) < 2:
         raise MetricError(f"{label} has {len(features)} image(s); statistics need at least 2.")
@@ -282,7 +296,7 @@ def save_source_stats(
     mu, sigma = features.mu_sigma()
     fields = {
         "n": len(features),
-        "protocol": PROTOCOL_VERSION,
+        "protocol": version,
         "extractor": extractor.hash,
         "feature_precision": precision,
         "source": label,
