@@ -27,12 +27,18 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 
 def _print_result(result: dict[str, Any], *, as_json: bool) -> None:
-    """One JSON object, or one ``key: value`` line per entry."""
+    """One JSON object, or one ``key: value`` line per entry (a list of rows, such as the
+    per-class FIDs, one indented line per row)."""
     if as_json:
         _print_json(result)
     else:
         for key, value in result.items():
-            print(f"{key}: {value}")
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                print(f"{key}:")
+                for row in value:
+                    print("  " + "  ".join(f"{k}: {v}" for k, v in row.items()))
+            else:
+                print(f"{key}: {value}")
 
 
 def _err(msg: str) -> None:
@@ -195,7 +201,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from gankit.training.generator_io import load_run
 
     run = load_run(args.run, device=args.device)
-    ref = args.ref if ":" in args.ref else f"{run.config.data.name}:{args.ref}"
+    ref = args.ref
+    if ":" not in ref and not Path(ref).suffix:  # a split name; a .npz is a statistics file
+        ref = f"{run.config.data.name}:{ref}"
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     feature_metrics = [m for m in metrics if m != "cas"]
     result: dict[str, Any] = {"run": str(args.run), "step": run.step, "ema": run.used_ema}
@@ -212,8 +220,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 precision=args.precision,
                 data_root=run.config.data.root,
+                protocol=args.protocol,
             )
         )
+    for row in result.get("ifid_classes", []):  # per-class rows name their class
+        if 0 <= row["class"] < len(run.class_names):
+            row["name"] = run.class_names[row["class"]]
     if Path(args.run).is_dir():  # keep the score with the run, for reports
         from gankit.training.rundir import RunDir
 
@@ -235,12 +247,37 @@ def _class_accuracy(run: Any, args: argparse.Namespace) -> dict[str, Any]:
 def cmd_fid(args: argparse.Namespace) -> int:
     from gankit.metrics import evaluate_images
 
-    metrics = ["fid"] + (["kid"] if args.kid else [])
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    metrics += ["kid"] if args.kid and "kid" not in metrics else []
     result = evaluate_images(
-        args.a, args.b, metrics=metrics, n=args.n, device=args.device, precision=args.precision,
+        args.a,
+        args.b,
+        metrics=metrics,
+        n=args.n,
+        device=args.device,
+        precision=args.precision,
+        protocol=args.protocol,
         data_root=args.root,
     )
     _print_result(result, as_json=args.json)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from gankit.metrics.stats_file import save_source_stats
+
+    result = save_source_stats(
+        args.source,
+        args.out,
+        n=args.n,
+        device=args.device,
+        precision=args.precision,
+        protocol=args.protocol,
+        data_root=args.root,
+    )
+    if args.json:
+        _print_json(result)
+    _err(f"Wrote FID statistics of {result['n']} images to {result['out']}")
     return 0
 
 
@@ -305,6 +342,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- parser
 
 
+def _add_protocol(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--protocol",
+        default="tf1",
+        choices=["tf1", "clean"],
+        help="resize to 299: tf1 = TensorFlow 1 bilinear (default, the original FID), "
+        "clean = clean-fid's PIL bicubic",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
@@ -326,27 +373,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="score a trained generator against a dataset split")
     e.add_argument("run", help="run directory or checkpoint")
-    e.add_argument("--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,cas")
+    e.add_argument(
+        "--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,dc,fid_inf,ifid,cas"
+    )
     e.add_argument("--n", type=int, default=10_000, help="number of generated images")
-    e.add_argument("--ref", default="test", help="reference split (test|train) or NAME:SPLIT")
+    e.add_argument(
+        "--ref",
+        default="test",
+        help="reference split (test|train), NAME:SPLIT, or a statistics .npz (gankit stats)",
+    )
     e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     e.add_argument("--seed", type=int, default=0)
+    _add_protocol(e)
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval)
 
     f = sub.add_parser("fid", help="FID (and KID) between two image sets")
     f.add_argument(
-        "a", help="folder, .npz/.npy uint8 array, or dataset spec like fashion-mnist:test"
+        "a",
+        help="folder, .npz/.npy uint8 array, dataset spec like fashion-mnist:test, or a "
+        "statistics .npz (mu, sigma)",
     )
-    f.add_argument("b")
-    f.add_argument("--kid", action="store_true")
+    f.add_argument("b", help="the reference, in any form A accepts")
+    f.add_argument("--kid", action="store_true", help="add KID (same as --metrics fid,kid)")
+    f.add_argument("--metrics", default="fid", help="comma list of fid,kid,pr,dc,fid_inf")
     f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
     f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     f.add_argument("--device", default="cpu")
     f.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
     f.add_argument("--json", action="store_true")
+    _add_protocol(f)
     f.set_defaults(func=cmd_fid)
+
+    st = sub.add_parser("stats", help="write FID statistics (mu, sigma) of an image set to .npz")
+    st.add_argument("source", help="folder, .npz/.npy uint8 array, or dataset spec")
+    st.add_argument("--out", required=True, help="statistics file to write (.npz)")
+    st.add_argument("--n", type=int, default=None, help="use the first N images")
+    st.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    st.add_argument("--device", default="cpu")
+    st.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
+    st.add_argument("--json", action="store_true", help="print what was written as JSON")
+    _add_protocol(st)
+    st.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample", help="generate images from a run")
     s.add_argument("run", help="run directory or checkpoint")

@@ -87,11 +87,11 @@ def test_interrupted_write_leaves_no_entry(tmp_path, monkeypatch, decode_counter
         file.write(b"PK\x03\x04 half an archive")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(image_cache.np, "savez", crash)
-    with pytest.raises(KeyboardInterrupt):
-        load_dataset("folder", root=root)
+    with monkeypatch.context() as patch:  # undo only this patch, not the cache location
+        patch.setattr(image_cache.np, "savez", crash)
+        with pytest.raises(KeyboardInterrupt):
+            load_dataset("folder", root=root)
     assert list(image_cache.cache_folder().iterdir()) == []
-    monkeypatch.undo()
     load_dataset("folder", root=root)
     assert len(_entries()) == 1
 

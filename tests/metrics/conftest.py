@@ -48,6 +48,7 @@ class StubExtractor:
     def __init__(self, dim: int = 16) -> None:
         self.dim = dim
         self.calls = 0
+        self.protocols: list[str] = []
         self.hash = hashlib.sha256(f"stub{dim}".encode()).hexdigest()[:16]
         g = torch.Generator().manual_seed(0)
         self.projection: torch.Tensor | None = None
@@ -59,14 +60,20 @@ class StubExtractor:
             self.projection = torch.randn(flat.shape[1], self.dim, generator=self._g)
         return flat @ self.projection
 
-    def iter_features(self, images, *, batch_size=200, precision="fp32"):
+    def iter_features(self, images, *, batch_size=200, precision="fp32", protocol="tf1"):
         self.calls += 1
+        self.protocols.append(protocol)
         images = torch.as_tensor(images)
+        shift = 0.5 if protocol == "clean" else 0.0  # protocols must give different features
         for start in range(0, len(images), batch_size):
-            yield self._project(images[start : start + batch_size])
+            yield self._project(images[start : start + batch_size]) + shift
 
-    def features(self, images, *, batch_size=200, precision="fp32"):
-        batches = list(self.iter_features(images, batch_size=batch_size, precision=precision))
+    def features(self, images, *, batch_size=200, precision="fp32", protocol="tf1"):
+        batches = list(
+            self.iter_features(
+                images, batch_size=batch_size, precision=precision, protocol=protocol
+            )
+        )
         return torch.cat(batches).double().numpy()
 
     def logits(self, features):

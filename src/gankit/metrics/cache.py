@@ -27,7 +27,7 @@ import numpy as np
 
 from gankit.atomic import atomic_write_with
 from gankit.metrics.features import FeatureSet
-from gankit.metrics.preprocess import PROTOCOL_VERSION
+from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version
 
 if TYPE_CHECKING:
     import torch
@@ -63,16 +63,19 @@ def reference_cache_key(
     extractor_hash: str,
     precision: str,
     data_root: str | os.PathLike[str] | None = None,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> str:
-    """``<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>``; a spec that does not survive
-    as a file name, or an explicit data root, adds a short hash so distinct sources stay apart."""
+    """``<spec>-n<N|all>-<protocol version>-<precision>-<extractor hash>``; a spec that does not
+    survive as a file name, or an explicit data root, adds a short hash so distinct sources stay
+    apart."""
     identity = spec if data_root is None else f"{spec}@{os.fspath(data_root)}"
     if shuffles_subsets(spec):
         identity += f"#shuffled{SUBSET_SEED}"  # not the class-sorted head of earlier versions
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_")
     if len(slug) > 48 or slug != spec.replace(":", "_") or identity != spec:
         slug = f"{slug[:40]}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
-    return f"{slug}-n{'all' if n is None else n}-{PROTOCOL_VERSION}-{precision}-{extractor_hash}"
+    version = protocol_version(protocol)
+    return f"{slug}-n{'all' if n is None else n}-{version}-{precision}-{extractor_hash}"
 
 
 def load_split_images(
@@ -113,6 +116,7 @@ def reference_features(
     cache_dir: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> FeatureSet:
     """Features and statistics of the first ``n`` images (all when None) of split ``spec``.
 
@@ -120,7 +124,7 @@ def reference_features(
     passed to :func:`gankit.data.load_dataset`.
     """
     folder = Path(cache_dir) if cache_dir is not None else cache_root() / "stats"
-    key = reference_cache_key(spec, n, extractor.hash, precision, data_root)
+    key = reference_cache_key(spec, n, extractor.hash, precision, data_root, protocol)
     features_path, stats_path = folder / f"{key}.npy", folder / f"{key}.npz"
     cached = _read(features_path, stats_path, spec)
     if cached is not None:
@@ -133,7 +137,9 @@ def reference_features(
     if progress:
         print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
     result = FeatureSet(
-        extractor.features(images, batch_size=batch_size, precision=precision).astype(np.float32),
+        extractor.features(
+            images, batch_size=batch_size, precision=precision, protocol=protocol
+        ).astype(np.float32),
         spec,
     )
     mu, sigma = result.mu_sigma()

@@ -20,8 +20,10 @@ from gankit.metrics.cache import load_split_images, reference_features, subset_o
 from gankit.metrics.extractor import DEFAULT_BATCH_SIZE, FeatureExtractor, get_extractor
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
-from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
+from gankit.metrics.per_class import load_split_labels
+from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version, to_uint8
 from gankit.metrics.registry import Metric, get_metric
+from gankit.metrics.stats_file import stats_result_fields, stats_side
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 ARRAY_KEYS = ("images", "x", "arr_0")
@@ -161,12 +163,16 @@ def _features_of(
     precision: str,
     want_logits: bool,
     progress: bool,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> FeatureSet:
     """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
     chunks: list[np.ndarray] = []
     done = 0
     for batch in batches:
-        for chunk in extractor.iter_features(batch, batch_size=len(batch), precision=precision):
+        chunks_of_batch = extractor.iter_features(
+            batch, batch_size=len(batch), precision=precision, protocol=protocol
+        )
+        for chunk in chunks_of_batch:
             chunks.append(chunk.numpy())
             done += len(chunk)
         if progress:
@@ -187,6 +193,7 @@ def image_features(
     precision: str = "fp32",
     want_logits: bool = False,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> FeatureSet:
     """:class:`FeatureSet` of an in-memory uint8 ``[N, C, H, W]`` image set."""
     batches = (images[i : i + batch_size] for i in range(0, len(images), batch_size))
@@ -198,20 +205,29 @@ def image_features(
         precision=precision,
         want_logits=want_logits,
         progress=progress,
+        protocol=protocol,
     )
 
 
 def _generated_batches(
-    generator: torch.nn.Module, n: int, batch_size: int, device: torch.device, seed: int
+    generator: torch.nn.Module,
+    n: int,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    labels_out: list[np.ndarray] | None = None,
 ) -> Iterable[torch.Tensor]:
     """uint8 samples of ``generator``; noise and labels come from a CPU RNG seeded by ``seed``,
-    so the same seed draws the same latents on any device."""
+    so the same seed draws the same latents on any device. The drawn labels of a conditional
+    generator are appended to ``labels_out`` when given (for per-class metrics)."""
     rng = torch.Generator().manual_seed(seed)
     num_classes = int(getattr(generator, "num_classes", 0) or 0)
     for start in range(0, n, batch_size):
         b = min(batch_size, n - start)
         z = torch.randn(b, generator.z_dim, generator=rng).to(device)
         y = torch.randint(num_classes, (b,), generator=rng).to(device) if num_classes > 0 else None
+        if labels_out is not None and y is not None:
+            labels_out.append(y.cpu().numpy())
         yield to_uint8(generator(z, y)).cpu()
 
 
@@ -267,9 +283,11 @@ def _score(
     return results
 
 
-def _protocol_fields(extractor: FeatureExtractor, precision: str) -> dict[str, object]:
+def _protocol_fields(
+    extractor: FeatureExtractor, precision: str, protocol: str
+) -> dict[str, object]:
     return {
-        "protocol": PROTOCOL_VERSION,
+        "protocol": protocol_version(protocol),
         "feature_precision": precision,
         "extractor": extractor.hash,
     }
@@ -281,6 +299,7 @@ def _cached_reference(
     cache_dir: str | os.PathLike[str] | None,
     data_root: str | os.PathLike[str] | None,
     progress: bool,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> Callable[[str, int | None], FeatureSet]:
     """``(spec, n) -> features`` through the reference cache, with one call's options bound.
 
@@ -296,6 +315,7 @@ def _cached_reference(
             cache_dir=cache_dir,
             data_root=data_root,
             progress=progress,
+            protocol=protocol,
         )
 
     return load
@@ -316,6 +336,7 @@ def evaluate_generator(
     cache_dir: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> dict[str, object]:
     """Score ``generator`` (``forward(z, y=None)`` in [-1, 1], attributes ``z_dim``,
     ``num_classes``) against the first ``n_ref`` (default ``n``) images of ``ref``.
@@ -323,7 +344,8 @@ def evaluate_generator(
     Metric names carrying a size (``fid50k``) override ``n``; class-conditional generators get
     uniformly drawn labels. The generator is put in eval mode and restored afterwards.
     ``precision`` applies to the generated images; reference features are always fp32 (they are
-    computed once and cached, so their accuracy is worth more than their speed).
+    computed once and cached, so their accuracy is worth more than their speed). ``protocol``
+    picks the resize (``tf1``, the default, or clean-fid's ``clean``); results name it.
     """
     params = next(generator.parameters(), None)
     gen_device = (
@@ -333,35 +355,52 @@ def evaluate_generator(
     )
     extractor = extractor or get_extractor(device=gen_device)
     requested = _resolve(metrics, extractor)
+    version = protocol_version(protocol)
+    ref_stats = stats_side(
+        ref, requested, reference=True, protocol=version, extractor_hash=extractor.hash
+    )
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
         raise MetricError(f"cannot score {n_gen} generated image(s); use n >= 2.")
+    want_labels = any(m.kind.needs_labels for m in requested)
+    if want_labels and not int(getattr(generator, "num_classes", 0) or 0):
+        raise MetricError("ifid needs a class-conditional generator; this one has no classes.")
+    gen_labels: list[np.ndarray] = []
     was_training = generator.training
     generator.eval()
     try:
         with torch.inference_mode():
             gen = _features_of(
-                _generated_batches(generator, n_gen, batch_size, gen_device, seed),
+                _generated_batches(generator, n_gen, batch_size, gen_device, seed, gen_labels),
                 n_gen,
                 extractor,
                 label="generator",
                 precision=precision,
                 want_logits=any(m.kind.needs_logits for m in requested),
                 progress=progress,
+                protocol=protocol,
             )
     finally:
         generator.train(was_training)
+    if want_labels:
+        gen.labels = np.concatenate(gen_labels)
     refs: dict[int | None, FeatureSet] = {}
 
-    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress, protocol)
 
     def reference(count: int | None) -> FeatureSet:
+        if ref_stats is not None:
+            return ref_stats
         if count not in refs:
             refs[count] = cached(ref, count)
+            if want_labels:
+                refs[count].labels = load_split_labels(ref, len(refs[count]), data_root)
         return refs[count]
 
     results = _score(requested, gen, reference, n if n_ref is None else n_ref)
-    return {**results, **_protocol_fields(extractor, precision)}
+    if ref_stats is not None:
+        results.update(stats_result_fields(ref_stats, "ref"))
+    return {**results, **_protocol_fields(extractor, precision, protocol)}
 
 
 def evaluate_images(
@@ -377,20 +416,41 @@ def evaluate_images(
     cache_dir: str | os.PathLike[str] | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> dict[str, object]:
     """Score image set ``a`` against reference set ``b`` (``gankit fid A B``).
 
     Each side is a folder, ``.npz`` / ``.npy`` file, uint8 array or dataset spec; a dataset spec
     uses the reference cache (in fp32, like :func:`evaluate_generator`). ``n`` keeps the first
-    ``n`` images of each side.
+    ``n`` images of each side. Either side may be a statistics file (``mu`` and ``sigma``, see
+    :mod:`gankit.metrics.stats_file`) for the metrics that need no more (FID).
     """
     extractor = extractor or get_extractor(device=device)
     requested = _resolve(metrics, extractor)
+    version = protocol_version(protocol)
+    if any(m.kind.needs_labels for m in requested):
+        raise MetricError(
+            "ifid needs the class of every image; score a conditional run with "
+            "`gankit eval RUN --metrics ifid`."
+        )
+    stats = {
+        key: stats_side(
+            source,
+            requested,
+            reference=key == "ref",
+            protocol=version,
+            extractor_hash=extractor.hash,
+        )
+        for key, source in (("a", a), ("ref", b))
+    }
     want_logits = any(m.kind.needs_logits for m in requested)
     n_a = max((m.n for m in requested if m.n), default=n)
-    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress)
+    cached = _cached_reference(extractor, batch_size, cache_dir, data_root, progress, protocol)
 
     def side(source: object, count: int | None, logits: bool, label: str) -> FeatureSet:
+        found = stats["a" if source is a else "ref"]
+        if found is not None:
+            return found
         if isinstance(source, str) and looks_like_dataset_spec(source) and not logits:
             return cached(source, count)
         images = load_image_set(source, count, data_root=data_root)  # type: ignore[arg-type]
@@ -402,6 +462,7 @@ def evaluate_images(
             precision=precision,
             want_logits=logits,
             progress=progress,
+            protocol=protocol,
         )
 
     label_a = a if isinstance(a, str) else os.fspath(a) if isinstance(a, os.PathLike) else "A"
@@ -419,4 +480,7 @@ def evaluate_images(
 
     results = _score(requested, gen, reference, n)
     results["a"], results["n_a"] = label_a, len(gen)
-    return {**results, **_protocol_fields(extractor, precision)}
+    for key, found in stats.items():
+        if found is not None:
+            results.update(stats_result_fields(found, key))
+    return {**results, **_protocol_fields(extractor, precision, protocol)}

@@ -30,7 +30,12 @@ from gankit.cpu import warn_if_bf16_emulated
 from gankit.errors import MetricError
 from gankit.metrics._inception import FastInception
 from gankit.metrics.cache import cache_root
-from gankit.metrics.preprocess import INCEPTION_SIZE, check_images, inception_input
+from gankit.metrics.preprocess import (
+    DEFAULT_PROTOCOL,
+    INCEPTION_SIZE,
+    check_images,
+    inception_input,
+)
 
 NVIDIA_FILENAME = "inception-2015-12-05.pt"
 NVIDIA_URL = (
@@ -211,8 +216,10 @@ class FeatureExtractor:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         precision: str = "fp32",
+        protocol: str = DEFAULT_PROTOCOL,
     ) -> Iterator[torch.Tensor]:
-        """Yield float32 CPU feature batches ``[b, 2048]`` for ``images`` ``[N, 1|3, H, W]``."""
+        """Yield float32 CPU feature batches ``[b, 2048]`` for ``images`` ``[N, 1|3, H, W]``
+        (``protocol`` picks the resize, see :func:`~gankit.metrics.preprocess.inception_input`)."""
         images = torch.as_tensor(images)
         check_images(images)
         dtype = self._dtype(precision)
@@ -220,7 +227,8 @@ class FeatureExtractor:
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size]
-                yield net(inception_input(batch, device=self.device, dtype=dtype)).float().cpu()
+                x = inception_input(batch, device=self.device, dtype=dtype, protocol=protocol)
+                yield net(x).float().cpu()
 
     def features(
         self,
@@ -228,9 +236,14 @@ class FeatureExtractor:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         precision: str = "fp32",
+        protocol: str = DEFAULT_PROTOCOL,
     ) -> np.ndarray:
         """float64 ``[N, 2048]`` pool3 features of uint8 (or [-1, 1] float) images."""
-        batches = list(self.iter_features(images, batch_size=batch_size, precision=precision))
+        batches = list(
+            self.iter_features(
+                images, batch_size=batch_size, precision=precision, protocol=protocol
+            )
+        )
         if not batches:
             return np.zeros((0, FEATURE_DIM), dtype=np.float64)
         return torch.cat(batches).double().numpy()

@@ -13,12 +13,14 @@ from gankit.metrics.fid import feature_stats
 class FeatureSet:
     """``features`` ``[N, 2048]`` (float32 is exact: the network computes in float32), optional
     classifier ``logits`` ``[N, 1008]``, a ``label`` naming where they came from (a dataset spec,
-    a path, ``"generator"``) and, once known, their float64 ``(mu, sigma)``."""
+    a path, ``"generator"``), once known their float64 ``(mu, sigma)``, and the class ``labels``
+    ``[N]`` of the samples when a per-class metric needs them."""
 
     features: np.ndarray
     label: str = ""
     logits: np.ndarray | None = None
     stats: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    labels: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.features)
@@ -34,4 +36,5 @@ class FeatureSet:
         if n is None or n >= len(self):
             return self
         logits = None if self.logits is None else self.logits[:n]
-        return FeatureSet(self.features[:n], self.label, logits)
+        labels = None if self.labels is None else self.labels[:n]
+        return FeatureSet(self.features[:n], self.label, logits, labels=labels)

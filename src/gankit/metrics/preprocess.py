@@ -22,6 +22,17 @@ from gankit.errors import MetricError
 #: of every reference-statistics cache key.
 PROTOCOL_VERSION = "tf1bilinear299-v1"
 INCEPTION_SIZE = 299
+#: Protocol names (``--protocol``) and the version string that results and cache keys carry.
+#: ``clean`` is clean-fid's PIL bicubic resize (:mod:`gankit.metrics.clean_resize`).
+PROTOCOLS = {"tf1": PROTOCOL_VERSION, "clean": "clean-pilbicubic299-v1"}
+DEFAULT_PROTOCOL = "tf1"
+
+
+def protocol_version(protocol: str) -> str:
+    """The version string of a protocol name (``tf1`` -> ``tf1bilinear299-v1``)."""
+    if protocol not in PROTOCOLS:
+        raise MetricError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}.")
+    return PROTOCOLS[protocol]
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
@@ -94,18 +105,26 @@ def inception_input(
     device: torch.device | str = "cpu",
     dtype: torch.dtype = torch.float32,
     channels_last: bool = True,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> torch.Tensor:
     """uint8 (or [-1, 1] float) ``[N, 1|3, H, W]`` -> network input ``[N, 3, 299, 299]``.
 
     The (x - 128) / 128 normalisation is applied before the resize: the resize matrices' rows sum
     to 1, so this equals normalising afterwards while touching 100x fewer pixels on small images.
-    Grey images are resized as one channel and only then repeated to three.
+    Grey images are resized as one channel and only then repeated to three. ``protocol="clean"``
+    resizes with PIL's bicubic filter and clips to the pixel range, as clean-fid does.
     """
+    protocol_version(protocol)  # rejects unknown names
     check_images(images)
     pixels = to_uint8(images).to(device=device, non_blocking=True)
     work_dtype = torch.float64 if dtype == torch.float64 else torch.float32
     x = (pixels.to(work_dtype) - 128.0) / 128.0
-    x = resize_tf1(x)
+    if protocol == "clean":
+        from gankit.metrics.clean_resize import resize_clean
+
+        x = resize_clean(x, INCEPTION_SIZE, -1.0, 127.0 / 128.0)  # [0, 255] after normalising
+    else:
+        x = resize_tf1(x)
     x = x.expand(-1, 3, -1, -1)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     return x.to(dtype=dtype, memory_format=memory_format)

@@ -14,19 +14,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gankit.errors import MetricError
+from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.fid import fid_from_stats, warn_if_few
+from gankit.metrics.fid_inf import fid_infinity
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
+from gankit.metrics.per_class import per_class_fid
 from gankit.metrics.precision_recall import precision_recall
 
-MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, float]]
+MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, object]]
 
 
 def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     assert ref is not None
-    warn_if_few(min(len(gen), len(ref)))
+    known = [len(side) for side in (gen, ref) if len(side)]  # 0: a statistics file without n
+    if known:
+        warn_if_few(min(known))
     return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}
+
+
+def _fid_inf(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    return fid_infinity(gen.features, *ref.mu_sigma())
 
 
 def _kid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
@@ -41,6 +51,19 @@ def _pr(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     return {"precision": precision, "recall": recall}
 
 
+def _dc(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    assert ref is not None
+    density, coverage = density_coverage(ref.features, gen.features)
+    return {"density": density, "coverage": coverage}
+
+
+def _ifid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    assert ref is not None
+    if gen.labels is None or ref.labels is None:
+        raise MetricError("ifid needs class labels on both sides: score a conditional generator.")
+    return per_class_fid(gen.features, gen.labels, ref.features, ref.labels)
+
+
 def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     mean, std = inception_score(gen.logits, splits=10)
     return {"is": mean, "is_std": std}
@@ -48,18 +71,25 @@ def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class MetricKind:
-    """One metric: its function and whether it compares against a reference set."""
+    """One metric: its function, whether it compares against a reference set, and whether a
+    statistics file (mean and covariance only) can stand in for the reference / generated side."""
 
     name: str
     fn: MetricFn
     needs_reference: bool = True
     needs_logits: bool = False
+    needs_labels: bool = False
+    ref_stats_ok: bool = False
+    gen_stats_ok: bool = False
 
 
 KINDS: dict[str, MetricKind] = {
-    "fid": MetricKind("fid", _fid),
+    "fid": MetricKind("fid", _fid, ref_stats_ok=True, gen_stats_ok=True),
+    "fid_inf": MetricKind("fid_inf", _fid_inf, ref_stats_ok=True),
     "kid": MetricKind("kid", _kid),
     "pr": MetricKind("pr", _pr),
+    "dc": MetricKind("dc", _dc),
+    "ifid": MetricKind("ifid", _ifid, needs_labels=True),
     "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
 }
 
@@ -74,7 +104,7 @@ class Metric:
     n: int | None = None
     full_reference: bool = False
 
-    def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
+    def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
         return self.kind.fn(gen, ref)
 
 
@@ -91,7 +121,7 @@ def _protocol_names() -> dict[str, Metric]:
 
 
 METRICS: dict[str, Metric] = _protocol_names()
-_PATTERN = re.compile(r"^(?P<kind>[a-z]+)(?P<k>\d+)k(?P<full>_full)?$")
+_PATTERN = re.compile(r"^(?P<kind>[a-z_]+?)(?P<k>\d+)k(?P<full>_full)?$")
 
 
 def get_metric(name: str) -> Metric:
@@ -107,7 +137,7 @@ def get_metric(name: str) -> Metric:
     close = difflib.get_close_matches(key, list(METRICS), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise MetricError(
-        f"unknown metric {name!r}; {hint}use fid, kid, pr or is, optionally with a size such as "
+        f"unknown metric {name!r}; {hint}use {', '.join(KINDS)}, optionally with a size such as "
         "fid10k or fid50k_full."
     )
 
