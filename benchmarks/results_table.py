@@ -92,14 +92,15 @@ def fid_label(n_gen: int | None) -> str:
 def markdown(rows: list[dict], *, reports: bool = False) -> str:
     """The table: one line per recipe and budget, with its sample grid.
 
-    ``reports`` adds the image size, class accuracy and the reported FID of the experiment the
+    ``reports`` adds the image size, the share of the two cores the training got (below ~0.9
+    something else ran beside it), class accuracy and the reported FID of the experiment the
     recipe reproduces (the CIFAR-10 table).
     """
-    extra_head = " px | class acc. | report's FID (setting) |" if reports else ""
+    extra_head = " px | CPU share | class acc. | report's FID (setting) |" if reports else ""
     lines = [
         "| recipe | budget | steps | epochs | img/s | FID (N) | KID | precision | recall "
         "| EMA |" + extra_head + " samples |",
-        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if reports else "") + "---|",
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|---|" if reports else "") + "---|",
     ]
     for r in rows:
         grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
@@ -107,7 +108,8 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
         if reports:
             size = (r.get("image_size") or [0, 0, 0])[-1]
             cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
-            extra = f" {size} | {cas} | {REPORTED.get(r['recipe'], '-')} |"
+            share = f"{r['cpu_share']:.2f}" if r.get("cpu_share") is not None else "-"
+            extra = f" {size} | {share} | {cas} | {REPORTED.get(r['recipe'], '-')} |"
         lines.append(
             f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
             f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({fid_label(r.get('n_gen'))}) "

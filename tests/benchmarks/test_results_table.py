@@ -85,7 +85,8 @@ def test_data_overrides_pick_the_table_not_the_ablation():
         row("dcgan-cifar10", 60.0, minutes=20, overrides=folder, ref="folder:test",
             data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
         row("acgan-cifar10", 50.0, minutes=20, overrides=[*folder, "data.image_size=32"],
-            ref="folder:test", data_root="/x/cifar10-jpg", image_size=[3, 32, 32], cas=0.41),
+            ref="folder:test", data_root="/x/cifar10-jpg", image_size=[3, 32, 32], cas=0.41,
+            cpu_share=0.953),
         row("dcgan-cifar10", 1.0, minutes=20, overrides=[*folder, "train.ema=true"],
             ref="folder:test", data_root="/somewhere/cifar10-jpg"),
         row("best-fashion", 14.0, ref="fashion-mnist:test"),
@@ -96,8 +97,8 @@ def test_data_overrides_pick_the_table_not_the_ablation():
     lines = made["results-table:cifar10"].splitlines()[2:]
     assert len(lines) == 2 and "ablation" not in made["results-table:cifar10"]
     assert lines[0].startswith("| `acgan-cifar10` | 20 min |")
-    assert "| 32 | 0.410 | 64.1 (64 px, batch 64) |" in lines[0]
-    assert "| 32 | - | 139 (Keras, 32 px, 200 epochs)" in lines[1]
+    assert "| 32 | 0.95 | 0.410 | 64.1 (64 px, batch 64) |" in lines[0]
+    assert "| 32 | - | - | 139 (Keras, 32 px, 200 epochs)" in lines[1]
 
 
 def test_write_fills_every_block(tmp_path):
