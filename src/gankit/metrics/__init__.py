@@ -1,4 +1,5 @@
-"""Image-quality metrics under one fixed protocol: FID, KID, IS and precision/recall.
+"""Image-quality metrics under one fixed protocol: FID, KID, IS, precision/recall, density and
+coverage, FID_inf and per-class FID; FID statistics files; the clean-fid resize as an option.
 
 Protocol (see DESIGN.md, "Metrics protocol"): TF Inception pool3 features of images quantised to
 uint8, grey repeated to RGB, resized to 299x299 with TensorFlow 1's bilinear rule, normalised as
@@ -9,6 +10,7 @@ protocol version, precision and extractor hash.
 from __future__ import annotations
 
 from gankit.metrics.cache import cache_root, reference_features, reference_stats
+from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.evaluate import (
     evaluate_generator,
     evaluate_images,
@@ -18,23 +20,35 @@ from gankit.metrics.evaluate import (
 from gankit.metrics.extractor import FeatureExtractor, find_weights, get_extractor
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.fid import feature_stats, fid_from_features, fid_from_stats
+from gankit.metrics.fid_inf import fid_infinity
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
+from gankit.metrics.per_class import per_class_fid
 from gankit.metrics.precision_recall import precision_recall
-from gankit.metrics.preprocess import PROTOCOL_VERSION, inception_input, resize_tf1, to_uint8
+from gankit.metrics.preprocess import (
+    PROTOCOL_VERSION,
+    PROTOCOLS,
+    inception_input,
+    resize_tf1,
+    to_uint8,
+)
 from gankit.metrics.registry import METRICS, get_metric, list_metrics
+from gankit.metrics.stats_file import read_stats, save_source_stats, write_stats
 
 __all__ = [
     "METRICS",
+    "PROTOCOLS",
     "PROTOCOL_VERSION",
     "FeatureExtractor",
     "FeatureSet",
     "cache_root",
+    "density_coverage",
     "evaluate_generator",
     "evaluate_images",
     "feature_stats",
     "fid_from_features",
     "fid_from_stats",
+    "fid_infinity",
     "find_weights",
     "get_extractor",
     "get_metric",
@@ -44,9 +58,13 @@ __all__ = [
     "kid_from_features",
     "list_metrics",
     "load_image_set",
+    "per_class_fid",
     "precision_recall",
+    "read_stats",
     "reference_features",
     "reference_stats",
     "resize_tf1",
+    "save_source_stats",
     "to_uint8",
+    "write_stats",
 ]
