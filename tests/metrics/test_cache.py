@@ -148,3 +148,13 @@ def test_folder_path_with_n_uses_the_same_permutation(tmp_path):
     root = _class_sorted_folder(tmp_path / "data")
     picked = load_image_set(root / "test", 12)
     assert len((picked[:, 0, 0, 0] // 40).unique()) >= 3
+
+
+def test_per_class_reference_labels_follow_the_folder_permutation(tmp_path):
+    from gankit.metrics.cache import load_split_subset
+    from gankit.metrics.per_class import load_split_labels
+
+    root = _class_sorted_folder(tmp_path / "data")
+    images, labels, k = load_split_subset("folder:test", 10, root)
+    assert k == 4 and labels.tolist() == (images[:, 0, 0, 0] // 40).tolist()
+    assert load_split_labels("folder:test", 10, root).tolist() == labels.tolist()

@@ -78,20 +78,33 @@ def reference_cache_key(
     return f"{slug}-n{'all' if n is None else n}-{version}-{precision}-{extractor_hash}"
 
 
-def load_split_images(
+def load_split_subset(
     spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
-) -> torch.Tensor:
-    """``n`` uint8 ``[N, C, H, W]`` images of a dataset split such as ``cifar10:test``.
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``n`` uint8 ``[N, C, H, W]`` images of a split such as ``cifar10:test``, their int64
+    labels and the number of classes.
 
-    The first ``n`` in the dataset's order, or for an image folder in :func:`subset_order`.
+    The first ``n`` in the dataset's order, or for an image folder in :func:`subset_order`;
+    images and labels always come out in the same order.
     """
     from gankit.data import load_dataset, parse_dataset_spec
 
     name, split = parse_dataset_spec(spec)
-    images = load_dataset(name, split, root=root).images
+    dataset = load_dataset(name, split, root=root)
+    images, labels = dataset.images, dataset.labels
     if shuffles_subsets(name):
-        images = images[subset_order(len(images))]
-    return images if n is None else images[:n]
+        order = subset_order(len(images))
+        images, labels = images[order], labels[order]
+    if n is not None:
+        images, labels = images[:n], labels[:n]
+    return images, labels, dataset.num_classes
+
+
+def load_split_images(
+    spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
+) -> torch.Tensor:
+    """The images of :func:`load_split_subset`."""
+    return load_split_subset(spec, n, root)[0]
 
 
 def _read(features_path: Path, stats_path: Path, label: str) -> FeatureSet | None:

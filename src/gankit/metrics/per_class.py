@@ -26,15 +26,13 @@ from gankit.metrics.fid import feature_stats, fid_from_stats, warn_if_few
 def load_split_labels(
     spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
 ) -> np.ndarray:
-    """int64 labels of the first ``n`` images of a dataset split (the reference's labels)."""
-    from gankit.data import load_dataset, parse_dataset_spec
+    """int64 labels of the reference's ``n`` images, in the order its features are cached."""
+    from gankit.metrics.cache import load_split_subset
 
-    name, split = parse_dataset_spec(spec)
-    dataset = load_dataset(name, split, root=root)
-    if not dataset.num_classes:
+    _, labels, num_classes = load_split_subset(spec, n, root)
+    if not num_classes:
         raise MetricError(f"{spec} has no class labels, so per-class FID cannot be computed.")
-    labels = dataset.labels.numpy().astype(np.int64)
-    return labels if n is None else labels[:n]
+    return labels.numpy().astype(np.int64)
 
 
 def per_class_fid(
