@@ -1,7 +1,16 @@
-"""The run directory: creation rules, the metrics log, and where each file lives."""
+"""The run directory: creation rules, the writer lock, the metrics log, where each file lives.
+
+One process writes a run: two trainers in one directory would both write ``last.pt`` and
+rewrite ``metrics.jsonl``, silently losing one's steps. The writer therefore holds an
+exclusive ``flock`` on ``.lock`` in the run directory for as long as it trains. The OS drops
+the lock when the process ends, however it ends (SIGKILL included), so there is never a stale
+lock to clean up. Readers (eval, sample, compare, export) never take it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -22,6 +31,7 @@ RUN_FILES = (
     "report.html",
 )
 RUN_DIRS = ("checkpoints", "samples", "tensorboard")
+LOCK_NAME = ".lock"  # kept by --force: another process may hold it
 
 
 class RunDir:
@@ -35,6 +45,43 @@ class RunDir:
         self.metrics = self.root / "metrics.jsonl"
         self.last = self.checkpoints / "last.pt"
         self.best = self.checkpoints / "best.pt"
+        self.lock_file = self.root / LOCK_NAME
+        self._lock: Any = None  # open file object while this process is the writer
+
+    def acquire_writer_lock(self) -> None:
+        """Become the only writer of this run, or raise naming the process that is.
+
+        Non-blocking: a second ``gankit train`` must fail at once, not wait for hours. The
+        holder's pid is written into the lock file for that message only; the lock itself is
+        the kernel's, so a pid left by a dead process is never mistaken for a live writer.
+        """
+        if self._lock is not None:
+            return
+        handle = open(self.lock_file, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise RunDirError(
+                f"'{self.root}' is being written by {who} (a gankit train still running); "
+                "wait for it to finish or stop it before training into this directory."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock = handle
+
+    def release_writer_lock(self) -> None:
+        """Let another process write this run (also happens when this process exits)."""
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
     def holds_run(self) -> bool:
         return self.config.exists() or self.last.exists() or self.metrics.exists()
@@ -54,7 +101,28 @@ class RunDir:
         )
 
     def prepare(self, *, resume: bool, force: bool) -> None:
-        """Create the folders; refuse to mix two runs in one directory."""
+        """Take the writer lock and create the folders; refuse to mix two runs in one directory.
+
+        The lock comes first so that neither ``--force`` nor a resume's log truncation can
+        touch a directory another trainer is still writing.
+        """
+        if resume:
+            self.check_resumable()  # before creating anything: a typo must not leave a folder
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirError(
+                f"Cannot create run directory '{self.root}' ({exc.strerror}); "
+                "choose a writable --out."
+            ) from exc
+        self.acquire_writer_lock()
+        try:
+            self._check_and_clear(resume=resume, force=force)
+        except BaseException:
+            self.release_writer_lock()
+            raise
+
+    def _check_and_clear(self, *, resume: bool, force: bool) -> None:
         if resume:
             self.check_resumable()
             remove_stale_temps(self.checkpoints)  # left by a run killed while saving

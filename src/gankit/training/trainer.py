@@ -154,6 +154,14 @@ class Trainer:
         self.run = RunDir(run_dir)
         if self.dist.is_main:
             self.run.prepare(resume=resume, force=force)
+        try:
+            self._setup(resume)
+        except BaseException:
+            self.run.release_writer_lock()  # a failed start must not block the next attempt
+            raise
+
+    def _setup(self, resume: bool) -> None:
+        cfg = self.cfg
         torch.set_num_threads(max(1, usable_cores() // self.dist.world_size))
         torch.manual_seed(cfg.train.seed)
 
@@ -412,6 +420,12 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Train until steps / epochs / minutes run out or a stop signal arrives."""
+        try:
+            return self._fit()
+        finally:
+            self.run.release_writer_lock()
+
+    def _fit(self) -> TrainResult:
         t = self.cfg.train
         self.g.train()
         self.d.train()
