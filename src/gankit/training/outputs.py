@@ -108,8 +108,38 @@ class _Bar:
         self.bar.close()
 
 
-def progress_bar(trainer: Trainer) -> _Bar:
-    return _Bar(trainer)
+class _PlainProgress:
+    """One plain line per logged step, for logs and CI (no carriage-return redraws)."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.enabled = trainer.progress and trainer.dist.is_main
+        self.total = trainer.total_steps
+
+    def update_row(self, row: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        step = f"step {row['step']}" + (f"/{self.total}" if self.total else "")
+        parts = [step, f"epoch {row['epoch']:.2f}"]
+        losses = [k for k in ("d_loss", "g_loss") if isinstance(row.get(k), float)]
+        parts += [f"{k} {row[k]:.4f}" for k in losses]
+        parts.append(f"{row['img_per_s']:.0f} img/s")
+        print("  ".join(parts), file=sys.stderr, flush=True)
+
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _interactive() -> bool:
+    """A bar only when both streams are a terminal: ``cmd > log`` and CI get plain lines."""
+    return all(stream.isatty() for stream in (sys.stdout, sys.stderr))
+
+
+def progress_bar(trainer: Trainer) -> _Bar | _PlainProgress:
+    """A tqdm bar on a terminal, else one line per ``train.log_every`` steps."""
+    return _Bar(trainer) if _interactive() else _PlainProgress(trainer)
 
 
 def sampling_module(trainer: Trainer) -> torch.nn.Module:
