@@ -84,6 +84,14 @@ def _fmt_int(value: float | None) -> _Cell:
     return _Cell() if value is None else _Cell(f"{value:,.0f}", repr(float(value)))
 
 
+def _fmt_epochs(value: float | None) -> _Cell:
+    """Whole epochs as integers, a fraction with two decimals (0.085 must not read as 0)."""
+    if value is None:
+        return _Cell()
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return _Cell(text, repr(float(value)))
+
+
 def _fmt_duration(seconds: float | None) -> _Cell:
     if seconds is None:
         return _Cell()
@@ -144,7 +152,7 @@ def _summary_cells(run: RunInfo, display_name: str) -> list[_Cell]:
         _Cell(run.recipe or "", run.recipe or ""),
         _Cell(run.dataset or "", run.dataset or ""),
         _fmt_int(steps),
-        _fmt_int(_max_of(train, "epoch")),
+        _fmt_epochs(_max_of(train, "epoch")),
         _fmt_duration(_max_of(run.rows, "time_s")),
         _fmt_int(statistics.median(throughput) if throughput else None),
         _Cell() if fid_value is None else _Cell(f"{fid_value:.2f}", repr(fid_value)),

@@ -95,19 +95,24 @@ def _epoch_key(path: Path) -> tuple[int, str]:
 
 
 def sample_grids(run_dir: str | os.PathLike[str]) -> list[Path]:
-    """``samples/epoch_*.png`` of a run in epoch order (numeric, so epoch 1000 follows 999)."""
+    """The periodic grids of a run in training order: ``samples/epoch_*.png`` or, with
+    ``train.sample_every``, ``samples/step_*.png`` (numeric, so epoch 1000 follows 999)."""
     folder = Path(run_dir) / "samples"
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("epoch_*.png"), key=_epoch_key)
+    steps = sorted(folder.glob("step_*.png"), key=_epoch_key)
+    return steps or sorted(folder.glob("epoch_*.png"), key=_epoch_key)
 
 
 def latest_sample_grid(run_dir: str | os.PathLike[str]) -> Path | None:
-    """The last epoch grid, else the newest other PNG in ``samples/`` (not ``best.png``)."""
+    """The run's newest samples: ``final.png`` once training ended, else the last periodic
+    grid, else the newest other PNG in ``samples/`` (never ``best.png``, a selection)."""
+    folder = Path(run_dir) / "samples"
+    if (folder / "final.png").is_file():
+        return folder / "final.png"
     grids = sample_grids(run_dir)
     if grids:
         return grids[-1]
-    folder = Path(run_dir) / "samples"
     others = [p for p in folder.glob("*.png") if p.name != "best.png"] if folder.is_dir() else []
     return max(others, key=lambda p: p.stat().st_mtime, default=None)
 
