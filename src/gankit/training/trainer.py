@@ -50,6 +50,7 @@ from gankit.training.distributed import (
     broadcast_buffers,
     broadcast_module,
     init_distributed,
+    shutdown_distributed,
 )
 from gankit.training.ema import EMA
 from gankit.training.precision import autocast_factory, make_scaler
@@ -284,6 +285,8 @@ class Trainer:
             "generator": unwrap(self.g).state_dict(),
             "discriminator": unwrap(self.d).state_dict(),
             "ema": self.ema.module.state_dict() if self.ema else None,
+            # The average's bookkeeping beside its weights (which readers load as "ema").
+            "ema_state": _ema_bookkeeping(self.ema),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler else None,
@@ -300,6 +303,11 @@ class Trainer:
         load_module_state(unwrap(self.d), state["discriminator"], "discriminator", path)
         if self.ema is not None:
             load_module_state(self.ema.module, state.get("ema") or state["generator"], "EMA", path)
+            # Older checkpoints lack the bookkeeping: they made one update per step. The decay
+            # is the resumed config's (the checkpoint's own unless --set changed it).
+            saved = state.get("ema_state") or {}
+            self.ema.num_updates = int(saved.get("num_updates", state["step"]))
+            self.ema.start_step = int(saved.get("start_step", self.ema.start_step))
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         if self.scaler is not None and state.get("scaler"):
@@ -424,6 +432,7 @@ class Trainer:
             return self._fit()
         finally:
             self.run.release_writer_lock()
+            shutdown_distributed(self.dist)
 
     def _fit(self) -> TrainResult:
         t = self.cfg.train
@@ -529,6 +538,13 @@ class Trainer:
             f"Training diverged (NaN/Inf) by step {row.get('step', self.step)}; {where}; lower "
             "the learning rates or set train.on_divergence=rollback."
         )
+
+
+def _ema_bookkeeping(ema: EMA | None) -> dict[str, float | int] | None:
+    """Decay, start step and update count of the average (None without EMA)."""
+    if ema is None:
+        return None
+    return {"decay": ema.decay, "start_step": ema.start_step, "num_updates": ema.num_updates}
 
 
 def _make_optimizer(net: nn.Module, cfg: Any, device: torch.device) -> torch.optim.Optimizer:
