@@ -190,6 +190,7 @@ checkpoint.save_checkpoint(state, sys.argv[1])
 """
 
 
+@pytest.mark.slow  # a subprocess
 def test_sigkill_in_the_middle_of_a_checkpoint_write(last: Path) -> None:
     before = last.read_bytes()
     proc = subprocess.run(

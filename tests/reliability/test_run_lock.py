@@ -48,8 +48,9 @@ def test_second_writer_exits_2_naming_the_pid_and_kill_leaves_no_lock(
 
         code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(run), "--quiet"])
         assert_clean_error(code, err, f"process {first.pid}", str(run))
-        code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out", str(run),
-                                        "--force", "--quiet"])
+        code, _, err = run_cli(
+            capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--force", "--quiet"]
+        )
         assert_clean_error(code, err, f"process {first.pid}")
         assert (run / "metrics.jsonl").read_text().startswith(log_before)  # untouched
 

@@ -136,6 +136,7 @@ time.sleep(120)
 """
 
 
+@pytest.mark.slow  # a subprocess
 def test_a_sigkilled_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     holder = subprocess.Popen(
