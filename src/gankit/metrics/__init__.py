@@ -1,6 +1,6 @@
 """Image-quality metrics under one fixed protocol: FID, KID, IS and precision/recall.
 
-Protocol (see DESIGN.md, "Metrics protocol"): TF Inception pool3 features of images quantised to
+Protocol (docs/reference.md, "Metrics protocol"): TF Inception pool3 features of images quantised to
 uint8, grey repeated to RGB, resized to 299x299 with TensorFlow 1's bilinear rule, normalised as
 (x - 128) / 128; statistics in float64. Reference statistics are cached per dataset split, N,
 protocol version, precision and extractor hash.

@@ -22,6 +22,7 @@ from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.preprocess import PROTOCOL_VERSION, to_uint8
 from gankit.metrics.registry import Metric, get_metric
+from gankit.models.generation import seeded_batches
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 ARRAY_KEYS = ("images", "x", "arr_0")
@@ -204,13 +205,10 @@ def _generated_batches(
 ) -> Iterable[torch.Tensor]:
     """uint8 samples of ``generator``; noise and labels come from a CPU RNG seeded by ``seed``,
     so the same seed draws the same latents on any device."""
-    rng = torch.Generator().manual_seed(seed)
-    num_classes = int(getattr(generator, "num_classes", 0) or 0)
-    for start in range(0, n, batch_size):
-        b = min(batch_size, n - start)
-        z = torch.randn(b, generator.z_dim, generator=rng).to(device)
-        y = torch.randint(num_classes, (b,), generator=rng).to(device) if num_classes > 0 else None
-        yield to_uint8(generator(z, y)).cpu()
+    for images in seeded_batches(
+        generator, n, batch_size=batch_size, seed=seed, device=device
+    ):
+        yield to_uint8(images).cpu()
 
 
 # ---------------------------------------------------------------------------------- metrics

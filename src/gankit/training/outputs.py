@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 from tqdm import tqdm
 
-from gankit.data.transforms import to_uint8
+from gankit.models.generation import draw_inputs, generate
 
 if TYPE_CHECKING:
-    from gankit.training.rundir import RunDir
+    from gankit.rundir import RunDir
     from gankit.training.trainer import Trainer
 
 
@@ -153,26 +153,6 @@ def sampling_module(trainer: Trainer) -> torch.nn.Module:
     return trainer.ema.module
 
 
-@torch.no_grad()
-def generate(
-    generator: torch.nn.Module,
-    z: torch.Tensor,
-    y: torch.Tensor | None,
-    *,
-    batch_size: int = 500,
-) -> torch.Tensor:
-    """Generator output as uint8 in eval mode, batched; restores the module's mode."""
-    was_training = generator.training
-    generator.eval()
-    out = []
-    for start in range(0, len(z), batch_size):
-        zb = z[start : start + batch_size]
-        yb = None if y is None else y[start : start + batch_size]
-        out.append(to_uint8(generator(zb, yb).float()).cpu())
-    generator.train(was_training)
-    return torch.cat(out)
-
-
 class SampleWriter:
     """Fixed-noise grids in samples/, then the GIF, loss and FID figures and the run report."""
 
@@ -189,7 +169,7 @@ class SampleWriter:
             self.labels = None
             self.nrow = max(1, int(math.sqrt(cfg.train.sample_n)))
         n = len(self.labels) if self.labels is not None else cfg.train.sample_n
-        self.z = torch.randn(n, cfg.model.z_dim, generator=gen)
+        self.z, _ = draw_inputs(n, cfg.model.z_dim, rng=gen, labels=self.labels)
 
     def write(self, step: int, *, epoch: int, final: bool = False) -> Path:
         from gankit.viz.animation import build_gif
@@ -214,9 +194,7 @@ class SampleWriter:
         evals = [r for r in rows if r.get("kind") == "eval"]
         if evals:
             plot_fid(evals, tr.run.root / "fid.png")
-        frames = sorted(
-            p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_"))
-        )
+        frames = tr.run.sample_grids()
         if final:
             frames.append(path)
         if len(frames) > 1:

@@ -34,7 +34,9 @@ from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
 from gankit.errors import ConfigError, DivergenceError
 from gankit.models import build_discriminator, build_generator
+from gankit.models.generation import draw_inputs
 from gankit.objectives import build_objective
+from gankit.rundir import RunDir
 from gankit.training import outputs
 from gankit.training.batches import InMemoryBatches
 from gankit.training.checkpoint import (
@@ -54,7 +56,6 @@ from gankit.training.distributed import (
 )
 from gankit.training.ema import EMA
 from gankit.training.precision import autocast_factory, make_scaler
-from gankit.training.rundir import RunDir
 from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
 
 
@@ -340,13 +341,7 @@ class Trainer:
         return real, self.labels[idx], end_of_epoch
 
     def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = torch.randn(n, self.cfg.model.z_dim, device=self.device)
-        y = (
-            torch.randint(0, self.cond_classes, (n,), device=self.device)
-            if self.cond_classes
-            else None
-        )
-        return z, y
+        return draw_inputs(n, self.cfg.model.z_dim, self.cond_classes, device=self.device)
 
     def _backward_step(
         self, loss: torch.Tensor, net: nn.Module, opt: torch.optim.Optimizer

@@ -26,7 +26,7 @@ from typing import Any
 from gankit.atomic import atomic_write_text
 from gankit.errors import RunDirError
 from gankit.viz.curves import fid_compare_png, fid_png, losses_png
-from gankit.viz.runs import RunInfo, as_float, latest_sample_grid, load_run
+from gankit.viz.runs import RunInfo, as_float, latest_sample_grid, read_run
 
 MAX_INLINE_GIF_BYTES = 8 * 1024 * 1024
 
@@ -408,7 +408,7 @@ def write_run_report(run_dir: str | os.PathLike[str]) -> Path:
 
     Raises :class:`gankit.errors.RunDirError` if ``run_dir`` is not a run directory.
     """
-    run = load_run(run_dir)
+    run = read_run(run_dir)
     target = run.path / "report.html"
     atomic_write_text(target, _render([run], f"gankit run report: {run.name}", single=True))
     return target
@@ -422,7 +422,7 @@ def write_compare_report(
     ``out`` may be an existing folder, in which case ``out/report.html`` is written. Raises
     :class:`gankit.errors.RunDirError` naming the first folder that is not a run directory.
     """
-    runs = [load_run(d) for d in run_dirs]
+    runs = [read_run(d) for d in run_dirs]
     if not runs:
         raise RunDirError("No run directories given; pass the folders gankit train made.")
     target = Path(out)

@@ -14,6 +14,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -159,22 +160,52 @@ class RunDir:
         """All complete rows; a line cut short by a crash is skipped."""
         return read_jsonl(self.metrics)
 
+    def sample_grids(self) -> list[Path]:
+        """The periodic grids in training order: ``samples/step_*.png`` (with
+        ``train.sample_every``) or ``samples/epoch_*.png``, numerically (epoch 1000 after 999)."""
+        if not self.samples.is_dir():
+            return []
+        steps = sorted(self.samples.glob("step_*.png"), key=_number_key)
+        return steps or sorted(self.samples.glob("epoch_*.png"), key=_number_key)
+
+    def latest_sample_grid(self) -> Path | None:
+        """The newest samples: ``final.png`` once training ended, else the last periodic grid,
+        else the newest other PNG in ``samples/`` (never ``best.png``, a selection)."""
+        final = self.samples / "final.png"
+        if final.is_file():
+            return final
+        grids = self.sample_grids()
+        if grids:
+            return grids[-1]
+        if not self.samples.is_dir():
+            return None
+        others = [p for p in self.samples.glob("*.png") if p.name != "best.png"]
+        return max(others, key=lambda p: p.stat().st_mtime, default=None)
+
     def truncate_metrics_after(self, step: int) -> None:
         """On resume, drop rows logged after the checkpoint so the log has no duplicates."""
         rows = [r for r in self.read_metrics() if int(r.get("step", 0)) <= step]
         atomic_write_text(self.metrics, "".join(json.dumps(r) + "\n" for r in rows))
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Parse a JSON-lines file, skipping blank or truncated lines."""
-    if not path.exists():
+def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file; blank, truncated (a run still writing, or killed mid-line),
+    undecodable or non-object lines are skipped, never fatal: reports read live runs."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
         return []
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except ValueError:
             continue
         if isinstance(row, dict):
             rows.append(row)
     return rows
+
+
+def _number_key(path: Path) -> tuple[int, str]:
+    numbers = re.findall(r"\d+", path.stem)
+    return (int(numbers[-1]) if numbers else -1, path.name)

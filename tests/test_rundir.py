@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gankit.errors import RunDirError
-from gankit.training.rundir import RunDir, read_jsonl
+from gankit.rundir import RunDir, read_jsonl
 
 
 def test_prepare_creates_folders_and_paths_point_inside(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_readers_never_take_the_lock(tmp_path: Path) -> None:
 
 _HOLD = """
 import sys, time
-from gankit.training.rundir import RunDir
+from gankit.rundir import RunDir
 run = RunDir(sys.argv[1])
 run.acquire_writer_lock()
 print("held", flush=True)
@@ -153,3 +153,27 @@ def test_a_sigkilled_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
     run.acquire_writer_lock()  # the kernel released the dead process's lock
     assert run.lock_file.read_text().strip() == str(os.getpid())
     run.release_writer_lock()
+
+
+def test_sample_grids_are_in_numeric_order_and_final_is_the_latest(tmp_path: Path) -> None:
+    run = RunDir(tmp_path)
+    assert run.sample_grids() == [] and run.latest_sample_grid() is None
+    run.samples.mkdir()
+    for name in ("epoch_999.png", "epoch_1000.png", "epoch_000.png", "best.png"):
+        (run.samples / name).write_bytes(b"png")
+    assert [p.name for p in run.sample_grids()] == [
+        "epoch_000.png",
+        "epoch_999.png",
+        "epoch_1000.png",
+    ]
+    assert run.latest_sample_grid() == run.samples / "epoch_1000.png"
+    (run.samples / "step_0000020.png").write_bytes(b"png")
+    assert [p.name for p in run.sample_grids()] == ["step_0000020.png"]
+    (run.samples / "final.png").write_bytes(b"png")
+    assert run.latest_sample_grid() == run.samples / "final.png"
+
+
+def test_read_jsonl_tolerates_undecodable_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(b'{"step": 1}\n\xff\xfe garbage\n{"step": 2}\n')
+    assert read_jsonl(path) == [{"step": 1}, {"step": 2}]
