@@ -18,13 +18,16 @@ demo: setup
 
 test: setup
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The inner loop: everything but the tests marked slow (Inception, subprocesses, torchrun,
 # the browser, every recipe); under a minute on a 2-core CPU.
 test-fast: setup
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -m "not slow"
 
 lint:
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
