@@ -8,11 +8,10 @@ protocol version, precision and extractor hash.
 
 from __future__ import annotations
 
-from gankit.metrics.cache import cache_root, reference_features, reference_stats
+from gankit.metrics.cache import reference_features, reference_stats
 from gankit.metrics.evaluate import (
     evaluate_generator,
     evaluate_images,
-    image_features,
     load_image_set,
 )
 from gankit.metrics.extractor import FeatureExtractor, find_weights, get_extractor
@@ -22,14 +21,12 @@ from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
 from gankit.metrics.precision_recall import precision_recall
 from gankit.metrics.preprocess import PROTOCOL_VERSION, inception_input, resize_tf1, to_uint8
-from gankit.metrics.registry import METRICS, get_metric, list_metrics
+from gankit.metrics.registry import get_metric, list_metrics
 
 __all__ = [
-    "METRICS",
     "PROTOCOL_VERSION",
     "FeatureExtractor",
     "FeatureSet",
-    "cache_root",
     "evaluate_generator",
     "evaluate_images",
     "feature_stats",
@@ -38,7 +35,6 @@ __all__ = [
     "find_weights",
     "get_extractor",
     "get_metric",
-    "image_features",
     "inception_input",
     "inception_score",
     "kid_from_features",
