@@ -167,3 +167,18 @@ def test_ema_bookkeeping_is_saved_and_restored_on_resume(tmp_path) -> None:
     state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
     assert state["ema_state"]["num_updates"] == 6
     assert _train(tmp_path, "plain", 2)[0].state_dict()["ema_state"] is None
+
+
+def test_figures_are_drawn_once_at_the_end_not_at_every_grid(tmp_path, monkeypatch) -> None:
+    from gankit.rundir import RunDir
+
+    reads = []
+    real = RunDir.read_metrics
+    monkeypatch.setattr(RunDir, "read_metrics", lambda self: reads.append(1) or real(self))
+    _train(tmp_path, "run", 4, **{"train.sample_every": 1})
+    run = tmp_path / "run"
+    grids = sorted(p.name for p in (run / "samples").glob("step_*.png"))
+    assert grids == [f"step_{s:07d}.png" for s in range(5)]  # one grid per step (and step 0)
+    assert len(reads) == 1  # once for the figures at the end, not once per grid (5 before)
+    assert (run / "losses.png").exists() and (run / "animation.gif").exists()
+    assert (run / "report.html").exists()

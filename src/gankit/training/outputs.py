@@ -172,8 +172,6 @@ class SampleWriter:
         self.z, _ = draw_inputs(n, cfg.model.z_dim, rng=gen, labels=self.labels)
 
     def write(self, step: int, *, epoch: int, final: bool = False) -> Path:
-        from gankit.viz.animation import build_gif
-        from gankit.viz.curves import plot_fid, plot_losses
         from gankit.viz.grid import save_grid
 
         tr = self.trainer
@@ -189,21 +187,28 @@ class SampleWriter:
         path = tr.run.samples / name
         save_grid(images, path, nrow=self.nrow)
         tr.tensorboard.log_image_grid("samples", images, step, nrow=self.nrow)
-        rows = tr.run.read_metrics()
-        plot_losses([r for r in rows if r.get("kind") == "train"], tr.run.root / "losses.png")
+        if final:
+            self._figures(path)
+        return path
+
+    def _figures(self, final_grid: Path) -> None:
+        """Loss and FID figures, the GIF and the report, once when the run stops (completed or
+        interrupted): redrawing them at every grid re-read the whole log, so a long run paid
+        more per sample as it went. A report of a run still training plots from the log."""
+        from gankit.viz.animation import build_gif
+        from gankit.viz.curves import plot_fid, plot_losses
+        from gankit.viz.report import write_run_report
+
+        run = self.trainer.run
+        rows = run.read_metrics()
+        plot_losses([r for r in rows if r.get("kind") == "train"], run.root / "losses.png")
         evals = [r for r in rows if r.get("kind") == "eval"]
         if evals:
-            plot_fid(evals, tr.run.root / "fid.png")
-        frames = tr.run.sample_grids()
-        if final:
-            frames.append(path)
+            plot_fid(evals, run.root / "fid.png")
+        frames = [*run.sample_grids(), final_grid]
         if len(frames) > 1:
-            build_gif(frames, tr.run.root / "animation.gif")
-        if final:
-            from gankit.viz.report import write_run_report
-
-            write_run_report(tr.run.root)
-        return path
+            build_gif(frames, run.root / "animation.gif")
+        write_run_report(run.root)
 
 
 def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:
