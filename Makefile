@@ -3,7 +3,7 @@ VENV ?= $(HOME)/.venvs/gankit
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test test-fast lint bench
 
 setup:
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -18,7 +18,16 @@ demo: setup
 
 test: setup
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+# The inner loop: everything but the tests marked slow (Inception, subprocesses, torchrun,
+# the browser, every recipe); under a minute on a 2-core CPU.
+test-fast: setup
+	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -m "not slow"
 
 lint:
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports

@@ -22,6 +22,13 @@ def seeded() -> None:
     torch.manual_seed(0)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that loads the real Inception network is slow (``make test-fast`` skips it)."""
+    for item in items:
+        if "inception" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 

@@ -84,6 +84,7 @@ def test_folder_output_and_bad_suffix(cond_run, tmp_path, capsys) -> None:
     assert "--out must be" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 10,000 images
 def test_ten_thousand_images_are_batched(cond_run) -> None:
     run = load_run(cond_run)
     images, labels = sampling.sample_images(run, 10_000, seed=0)

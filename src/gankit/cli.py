@@ -50,7 +50,7 @@ def _err(msg: str) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from gankit.config import dump_yaml, from_dict, load_config
-    from gankit.training.rundir import RunDir
+    from gankit.rundir import RunDir
 
     if args.resume:
         if not args.out:
@@ -227,7 +227,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if 0 <= row["class"] < len(run.class_names):
             row["name"] = run.class_names[row["class"]]
     if Path(args.run).is_dir():  # keep the score with the run, for reports
-        from gankit.training.rundir import RunDir
+        from gankit.rundir import RunDir
 
         RunDir(args.run).append_metrics({"kind": "eval", "source": "gankit eval", **result})
     _print_result(result, as_json=args.json)

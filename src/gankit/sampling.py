@@ -13,8 +13,8 @@ import torch
 
 from gankit.atomic import atomic_write_with
 from gankit.errors import ConfigError
+from gankit.models.generation import draw_inputs, generate
 from gankit.training.generator_io import LoadedRun
-from gankit.training.outputs import generate
 
 
 def make_labels(
@@ -40,7 +40,7 @@ def sample_images(
         raise ConfigError(f"--n must be at least 1; got {n}.")
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, run.generator.z_dim, generator=gen)
-    y = make_labels(run, n, class_index, gen)
+    y = make_labels(run, n, class_index, gen)  # after z: the draw order of draw_inputs
     images = generate(run.generator, z.to(device), None if y is None else y.to(device))
     return images, y
 
@@ -52,8 +52,9 @@ def class_grid(
     if run.num_classes == 0:
         raise ConfigError("--class-grid needs a conditional run; this generator takes no labels.")
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(run.num_classes * per_class, run.generator.z_dim, generator=gen)
-    y = torch.arange(run.num_classes).repeat_interleave(per_class)
+    fixed = torch.arange(run.num_classes).repeat_interleave(per_class)
+    z, y = draw_inputs(len(fixed), run.generator.z_dim, rng=gen, labels=fixed)
+    assert y is not None
     return generate(run.generator, z.to(device), y.to(device)), y
 
 

@@ -24,6 +24,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow  # trains on real data and runs Inception
 @needs_fashion
 def test_train_sample_on_real_fashion_mnist(tmp_path, capsys) -> None:
     run = tmp_path / "run"
@@ -103,6 +104,7 @@ def test_user_errors_are_one_sentence_without_traceback(argv, fragment, capsys) 
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a subprocess
 def test_python_dash_m_entry_point() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "gankit", "recipes"], capture_output=True, text=True, timeout=120

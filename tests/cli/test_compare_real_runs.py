@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
+
 from gankit.cli import main
 from gankit.config import load_config
 from gankit.training.trainer import Trainer
 from tests.conftest import tiny_overrides
 
 
+@pytest.mark.slow  # trains two runs
 def test_compare_two_tiny_runs(tmp_path) -> None:
     runs = []
     for recipe in ("dcgan-fashion", "mlp-gan-fashion"):

@@ -9,6 +9,8 @@ from torch import nn
 from gankit.errors import MetricError
 from gankit.metrics.class_accuracy import class_accuracy, fit_classifier, predict
 
+pytestmark = pytest.mark.slow  # every test here trains the classifier first
+
 K = 4
 
 

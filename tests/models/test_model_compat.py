@@ -61,6 +61,7 @@ def test_channels_last_matches_contiguous(make_cfg, arch, conditioning, options)
     torch.testing.assert_close(out_d, ref_d, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # torch.compile
 def test_models_trace_as_one_graph_under_torch_compile(make_cfg):
     """fullgraph=True fails on any graph break (data-dependent branch, .item(), ...). The
     eager backend traces with Dynamo without paying for code generation."""

@@ -42,6 +42,7 @@ def blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     return centres[y] + 0.7 * torch.randn(n, 2, generator=gen), y
 
 
+@pytest.mark.slow  # a learning run
 def test_acgan_aux_loss_learns_separable_blobs():
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)

@@ -23,8 +23,8 @@ import pytest
 import torch
 
 from gankit.errors import CheckpointError
+from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint, save_checkpoint
-from gankit.training.rundir import RunDir
 from tests.reliability.conftest import RECIPE, assert_clean_error, run_cli, set_args, tiny_sets
 
 
@@ -190,6 +190,7 @@ checkpoint.save_checkpoint(state, sys.argv[1])
 """
 
 
+@pytest.mark.slow  # a subprocess
 def test_sigkill_in_the_middle_of_a_checkpoint_write(last: Path) -> None:
     before = last.read_bytes()
     proc = subprocess.run(
@@ -237,7 +238,7 @@ def test_disk_full_while_training_keeps_the_run_resumable(tmp_path: Path, capsys
 
 def test_disk_full_while_logging_says_how_to_resume(tmp_path: Path, capsys, monkeypatch):
     """ENOSPC from metrics.jsonl (not a checkpoint): still one sentence with the resume command."""
-    from gankit.training import rundir
+    from gankit import rundir
 
     run = tmp_path / "run"
     sets = tiny_sets(**{"train.steps": 6, "train.checkpoint_every": 2, "train.log_every": 2})

@@ -297,6 +297,7 @@ def _npz(path: Path, n: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # Inception
 def test_fid_on_one_image(tmp_path: Path, capsys) -> None:
     """One image cannot give a covariance: a clear error, after the few-samples warning.
 

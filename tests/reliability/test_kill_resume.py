@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
 from gankit.cli import main
@@ -35,6 +36,8 @@ from tests.reliability.conftest import (
     set_args,
     tiny_sets,
 )
+
+pytestmark = pytest.mark.slow  # runs subprocesses
 
 STEPS = 80  # ~8 ms each on one idle core: room for 5 interruptions of <= ~15 steps
 SETS = tiny_sets(**{"train.steps": STEPS, "train.checkpoint_every": 1})

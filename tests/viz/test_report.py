@@ -134,3 +134,23 @@ def test_run_report_bad_dir(tmp_path):
     write_png(tmp_path / "samples" / "epoch_001.png", 1)
     with pytest.raises(RunDirError):
         write_run_report(tmp_path)
+
+
+def test_report_shows_final_samples_and_fractional_epochs(make_run):
+    from gankit.viz.runs import latest_sample_grid
+
+    run = make_run("short", epochs=0)
+    (run / "metrics.jsonl").write_text(
+        '{"kind": "train", "step": 40, "epoch": 0.085, "d_loss": 1.3, "g_loss": 0.7}\n'
+    )
+    write_png(run / "samples" / "epoch_000.png", 128)  # the grey grid before training
+    assert latest_sample_grid(run).name == "epoch_000.png"
+    write_png(run / "samples" / "step_0000040.png", 30)
+    write_png(run / "samples" / "step_0000100.png", 40)
+    assert latest_sample_grid(run).name == "step_0000100.png"
+    write_png(run / "samples" / "final.png", 200)
+    assert latest_sample_grid(run).name == "final.png"
+    text = write_run_report(run).read_text()
+    assert "last samples (final.png)" in text
+    cells = _table_rows(text)[0]
+    assert "0.09" in cells  # epochs: 0.085 with two decimals, not "0"

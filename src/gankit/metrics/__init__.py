@@ -1,7 +1,7 @@
 """Image-quality metrics under one fixed protocol: FID, KID, IS, precision/recall, density and
 coverage, FID_inf and per-class FID; FID statistics files; the clean-fid resize as an option.
 
-Protocol (see DESIGN.md, "Metrics protocol"): TF Inception pool3 features of images quantised to
+Protocol (docs/reference.md, "Metrics protocol"): TF Inception pool3 features of images quantised to
 uint8, grey repeated to RGB, resized to 299x299 with TensorFlow 1's bilinear rule, normalised as
 (x - 128) / 128; statistics in float64. Reference statistics are cached per dataset split, N,
 protocol version, precision and extractor hash.
@@ -9,12 +9,11 @@ protocol version, precision and extractor hash.
 
 from __future__ import annotations
 
-from gankit.metrics.cache import cache_root, reference_features, reference_stats
+from gankit.metrics.cache import reference_features, reference_stats
 from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.evaluate import (
     evaluate_generator,
     evaluate_images,
-    image_features,
     load_image_set,
 )
 from gankit.metrics.extractor import FeatureExtractor, find_weights, get_extractor
@@ -32,16 +31,14 @@ from gankit.metrics.preprocess import (
     resize_tf1,
     to_uint8,
 )
-from gankit.metrics.registry import METRICS, get_metric, list_metrics
+from gankit.metrics.registry import get_metric, list_metrics
 from gankit.metrics.stats_file import read_stats, save_source_stats, write_stats
 
 __all__ = [
-    "METRICS",
     "PROTOCOLS",
     "PROTOCOL_VERSION",
     "FeatureExtractor",
     "FeatureSet",
-    "cache_root",
     "density_coverage",
     "evaluate_generator",
     "evaluate_images",
@@ -52,7 +49,6 @@ __all__ = [
     "find_weights",
     "get_extractor",
     "get_metric",
-    "image_features",
     "inception_input",
     "inception_score",
     "kid_from_features",

@@ -156,7 +156,7 @@ def class_accuracy(
     device: str = "cpu",
 ) -> float:
     """Fraction of generated images (uniform labels) that the classifier assigns their label."""
-    from gankit.training.outputs import generate
+    from gankit.models.generation import draw_inputs, generate
 
     k = int(getattr(generator, "num_classes", 0))
     if k < 2:
@@ -164,7 +164,7 @@ def class_accuracy(
             "Class accuracy (cas) needs a conditional generator; this run has no labels."
         )
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, generator.z_dim, generator=gen)
-    y = torch.arange(n) % k
+    z, y = draw_inputs(n, generator.z_dim, k, rng=gen, labels=torch.arange(n) % k)
+    assert y is not None
     images = generate(generator, z.to(device), y.to(device))
     return float((predict(classifier, images) == y).float().mean())

@@ -24,6 +24,7 @@ from gankit.metrics.per_class import load_split_labels
 from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version, to_uint8
 from gankit.metrics.registry import Metric, get_metric
 from gankit.metrics.stats_file import stats_result_fields, stats_side
+from gankit.models.generation import seeded_batches
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 ARRAY_KEYS = ("images", "x", "arr_0")
@@ -220,15 +221,13 @@ def _generated_batches(
     """uint8 samples of ``generator``; noise and labels come from a CPU RNG seeded by ``seed``,
     so the same seed draws the same latents on any device. The drawn labels of a conditional
     generator are appended to ``labels_out`` when given (for per-class metrics)."""
-    rng = torch.Generator().manual_seed(seed)
-    num_classes = int(getattr(generator, "num_classes", 0) or 0)
-    for start in range(0, n, batch_size):
-        b = min(batch_size, n - start)
-        z = torch.randn(b, generator.z_dim, generator=rng).to(device)
-        y = torch.randint(num_classes, (b,), generator=rng).to(device) if num_classes > 0 else None
-        if labels_out is not None and y is not None:
-            labels_out.append(y.cpu().numpy())
-        yield to_uint8(generator(z, y)).cpu()
+    drawn: list[torch.Tensor] | None = [] if labels_out is not None else None
+    for images in seeded_batches(
+        generator, n, batch_size=batch_size, seed=seed, device=device, labels_out=drawn
+    ):
+        if labels_out is not None and drawn:
+            labels_out.append(drawn.pop().cpu().numpy())
+        yield to_uint8(images).cpu()
 
 
 # ---------------------------------------------------------------------------------- metrics

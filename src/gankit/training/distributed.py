@@ -29,6 +29,7 @@ class DistContext:
     world_size: int = 1
     local_rank: int = 0
     device: str = "cpu"
+    owns_group: bool = False  # this process created the process group, so it destroys it
 
     @property
     def enabled(self) -> bool:
@@ -44,19 +45,26 @@ def init_distributed(device_type: str) -> DistContext:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistContext()
-    if not dist.is_initialized():
+    owns = not dist.is_initialized()
+    if owns:
         dist.init_process_group(backend="nccl" if device_type == "cuda" else "gloo")
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if device_type == "cuda":
         torch.cuda.set_device(local)
     device = f"cuda:{local}" if device_type == "cuda" else "cpu"
     return DistContext(
-        rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local, device=device
+        rank=dist.get_rank(),
+        world_size=dist.get_world_size(),
+        local_rank=local,
+        device=device,
+        owns_group=owns,
     )
 
 
 def shutdown_distributed(ctx: DistContext) -> None:
-    if ctx.enabled and dist.is_initialized():
+    """Destroy the process group this process created (one left alive warns at exit and
+    leaks gloo/NCCL resources); a group the caller set up is the caller's to destroy."""
+    if ctx.enabled and ctx.owns_group and dist.is_initialized():
         dist.destroy_process_group()
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gankit.models.generation import draw_inputs
 from gankit.training.checkpoint import unwrap
 
 
@@ -111,10 +112,9 @@ class EMA:
         self.module.train()
         try:
             for _ in range(batches):
-                z = self.module.sample_latent(batch_size, generator=rng, device=device)
-                y = None
-                if num_classes:
-                    y = torch.randint(0, num_classes, (batch_size,), generator=rng, device=device)
+                z, y = draw_inputs(
+                    batch_size, self.module.z_dim, num_classes, rng=rng, device=device
+                )
                 self.module(z, y)
         finally:
             for m, momentum in zip(norms, momenta, strict=True):

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 from tqdm import tqdm
 
-from gankit.data.transforms import to_uint8
+from gankit.models.generation import draw_inputs, generate
 
 if TYPE_CHECKING:
-    from gankit.training.rundir import RunDir
+    from gankit.rundir import RunDir
     from gankit.training.trainer import Trainer
 
 
@@ -108,8 +108,38 @@ class _Bar:
         self.bar.close()
 
 
-def progress_bar(trainer: Trainer) -> _Bar:
-    return _Bar(trainer)
+class _PlainProgress:
+    """One plain line per logged step, for logs and CI (no carriage-return redraws)."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.enabled = trainer.progress and trainer.dist.is_main
+        self.total = trainer.total_steps
+
+    def update_row(self, row: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        step = f"step {row['step']}" + (f"/{self.total}" if self.total else "")
+        parts = [step, f"epoch {row['epoch']:.2f}"]
+        losses = [k for k in ("d_loss", "g_loss") if isinstance(row.get(k), float)]
+        parts += [f"{k} {row[k]:.4f}" for k in losses]
+        parts.append(f"{row['img_per_s']:.0f} img/s")
+        print("  ".join(parts), file=sys.stderr, flush=True)
+
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _interactive() -> bool:
+    """A bar only when both streams are a terminal: ``cmd > log`` and CI get plain lines."""
+    return all(stream.isatty() for stream in (sys.stdout, sys.stderr))
+
+
+def progress_bar(trainer: Trainer) -> _Bar | _PlainProgress:
+    """A tqdm bar on a terminal, else one line per ``train.log_every`` steps."""
+    return _Bar(trainer) if _interactive() else _PlainProgress(trainer)
 
 
 def sampling_module(trainer: Trainer) -> torch.nn.Module:
@@ -121,26 +151,6 @@ def sampling_module(trainer: Trainer) -> torch.nn.Module:
         return unwrap(trainer.g)
     trainer.recalibrate_ema()
     return trainer.ema.module
-
-
-@torch.no_grad()
-def generate(
-    generator: torch.nn.Module,
-    z: torch.Tensor,
-    y: torch.Tensor | None,
-    *,
-    batch_size: int = 500,
-) -> torch.Tensor:
-    """Generator output as uint8 in eval mode, batched; restores the module's mode."""
-    was_training = generator.training
-    generator.eval()
-    out = []
-    for start in range(0, len(z), batch_size):
-        zb = z[start : start + batch_size]
-        yb = None if y is None else y[start : start + batch_size]
-        out.append(to_uint8(generator(zb, yb).float()).cpu())
-    generator.train(was_training)
-    return torch.cat(out)
 
 
 class SampleWriter:
@@ -159,11 +169,9 @@ class SampleWriter:
             self.labels = None
             self.nrow = max(1, int(math.sqrt(cfg.train.sample_n)))
         n = len(self.labels) if self.labels is not None else cfg.train.sample_n
-        self.z = torch.randn(n, cfg.model.z_dim, generator=gen)
+        self.z, _ = draw_inputs(n, cfg.model.z_dim, rng=gen, labels=self.labels)
 
     def write(self, step: int, *, epoch: int, final: bool = False) -> Path:
-        from gankit.viz.animation import build_gif
-        from gankit.viz.curves import plot_fid, plot_losses
         from gankit.viz.grid import save_grid
 
         tr = self.trainer
@@ -179,23 +187,28 @@ class SampleWriter:
         path = tr.run.samples / name
         save_grid(images, path, nrow=self.nrow)
         tr.tensorboard.log_image_grid("samples", images, step, nrow=self.nrow)
-        rows = tr.run.read_metrics()
-        plot_losses([r for r in rows if r.get("kind") == "train"], tr.run.root / "losses.png")
+        if final:
+            self._figures(path)
+        return path
+
+    def _figures(self, final_grid: Path) -> None:
+        """Loss and FID figures, the GIF and the report, once when the run stops (completed or
+        interrupted): redrawing them at every grid re-read the whole log, so a long run paid
+        more per sample as it went. A report of a run still training plots from the log."""
+        from gankit.viz.animation import build_gif
+        from gankit.viz.curves import plot_fid, plot_losses
+        from gankit.viz.report import write_run_report
+
+        run = self.trainer.run
+        rows = run.read_metrics()
+        plot_losses([r for r in rows if r.get("kind") == "train"], run.root / "losses.png")
         evals = [r for r in rows if r.get("kind") == "eval"]
         if evals:
-            plot_fid(evals, tr.run.root / "fid.png")
-        frames = sorted(
-            p for p in tr.run.samples.glob("*.png") if p.stem.startswith(("epoch_", "step_"))
-        )
-        if final:
-            frames.append(path)
+            plot_fid(evals, run.root / "fid.png")
+        frames = [*run.sample_grids(), final_grid]
         if len(frames) > 1:
-            build_gif(frames, tr.run.root / "animation.gif")
-        if final:
-            from gankit.viz.report import write_run_report
-
-            write_run_report(tr.run.root)
-        return path
+            build_gif(frames, run.root / "animation.gif")
+        write_run_report(run.root)
 
 
 def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:

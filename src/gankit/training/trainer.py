@@ -34,7 +34,9 @@ from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
 from gankit.errors import ConfigError, DivergenceError
 from gankit.models import build_discriminator, build_generator
+from gankit.models.generation import draw_inputs
 from gankit.objectives import build_objective
+from gankit.rundir import RunDir
 from gankit.training import outputs
 from gankit.training.batches import InMemoryBatches
 from gankit.training.checkpoint import (
@@ -50,10 +52,10 @@ from gankit.training.distributed import (
     broadcast_buffers,
     broadcast_module,
     init_distributed,
+    shutdown_distributed,
 )
 from gankit.training.ema import EMA
 from gankit.training.precision import autocast_factory, make_scaler
-from gankit.training.rundir import RunDir
 from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
 
 
@@ -154,6 +156,14 @@ class Trainer:
         self.run = RunDir(run_dir)
         if self.dist.is_main:
             self.run.prepare(resume=resume, force=force)
+        try:
+            self._setup(resume)
+        except BaseException:
+            self.run.release_writer_lock()  # a failed start must not block the next attempt
+            raise
+
+    def _setup(self, resume: bool) -> None:
+        cfg = self.cfg
         torch.set_num_threads(max(1, usable_cores() // self.dist.world_size))
         torch.manual_seed(cfg.train.seed)
 
@@ -276,6 +286,8 @@ class Trainer:
             "generator": unwrap(self.g).state_dict(),
             "discriminator": unwrap(self.d).state_dict(),
             "ema": self.ema.module.state_dict() if self.ema else None,
+            # The average's bookkeeping beside its weights (which readers load as "ema").
+            "ema_state": _ema_bookkeeping(self.ema),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler else None,
@@ -292,6 +304,11 @@ class Trainer:
         load_module_state(unwrap(self.d), state["discriminator"], "discriminator", path)
         if self.ema is not None:
             load_module_state(self.ema.module, state.get("ema") or state["generator"], "EMA", path)
+            # Older checkpoints lack the bookkeeping: they made one update per step. The decay
+            # is the resumed config's (the checkpoint's own unless --set changed it).
+            saved = state.get("ema_state") or {}
+            self.ema.num_updates = int(saved.get("num_updates", state["step"]))
+            self.ema.start_step = int(saved.get("start_step", self.ema.start_step))
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         if self.scaler is not None and state.get("scaler"):
@@ -324,13 +341,7 @@ class Trainer:
         return real, self.labels[idx], end_of_epoch
 
     def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = torch.randn(n, self.cfg.model.z_dim, device=self.device)
-        y = (
-            torch.randint(0, self.cond_classes, (n,), device=self.device)
-            if self.cond_classes
-            else None
-        )
-        return z, y
+        return draw_inputs(n, self.cfg.model.z_dim, self.cond_classes, device=self.device)
 
     def _backward_step(
         self, loss: torch.Tensor, net: nn.Module, opt: torch.optim.Optimizer
@@ -412,6 +423,13 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Train until steps / epochs / minutes run out or a stop signal arrives."""
+        try:
+            return self._fit()
+        finally:
+            self.run.release_writer_lock()
+            shutdown_distributed(self.dist)
+
+    def _fit(self) -> TrainResult:
         t = self.cfg.train
         self.g.train()
         self.d.train()
@@ -515,6 +533,13 @@ class Trainer:
             f"Training diverged (NaN/Inf) by step {row.get('step', self.step)}; {where}; lower "
             "the learning rates or set train.on_divergence=rollback."
         )
+
+
+def _ema_bookkeeping(ema: EMA | None) -> dict[str, float | int] | None:
+    """Decay, start step and update count of the average (None without EMA)."""
+    if ema is None:
+        return None
+    return {"decay": ema.decay, "start_step": ema.start_step, "num_updates": ema.num_updates}
 
 
 def _make_optimizer(net: nn.Module, cfg: Any, device: torch.device) -> torch.optim.Optimizer:

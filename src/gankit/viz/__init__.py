@@ -30,7 +30,7 @@ _EXPORTS = {
     "slerp": "interpolate",
     "interpolation_latents": "interpolate",
     "read_metrics": "runs",
-    "load_run": "runs",
+    "read_run": "runs",
     "sample_grids": "runs",
 }
 

@@ -85,7 +85,9 @@ _ACC_KEYS = (("d_real_acc", "tab:green"), ("d_fake_acc", "tab:red"))
 def _raw_and_smoothed(ax: Any, rows: Rows, keys: Any, smoothing: float | None) -> None:
     for key, color in keys:
         xs, ys = series(rows, key)
-        if xs:
+        if len(xs) == 1:  # one logged point draws no line: show it as a marker
+            ax.plot(xs, ys, "o", color=color, markersize=6, label=key)
+        elif xs:
             weight = _smoothing_for(len(ys), smoothing)
             ax.plot(xs, ys, color=color, linewidth=0.6, alpha=0.35)
             ax.plot(xs, ema_smooth(ys, weight), color=color, linewidth=2.0, label=key)

@@ -26,7 +26,7 @@ from typing import Any
 from gankit.atomic import atomic_write_text
 from gankit.errors import RunDirError
 from gankit.viz.curves import fid_compare_png, fid_png, losses_png
-from gankit.viz.runs import RunInfo, as_float, latest_sample_grid, load_run
+from gankit.viz.runs import RunInfo, as_float, latest_sample_grid, read_run
 
 MAX_INLINE_GIF_BYTES = 8 * 1024 * 1024
 
@@ -82,6 +82,14 @@ def _max_of(rows: list[dict[str, Any]], key: str) -> float | None:
 
 def _fmt_int(value: float | None) -> _Cell:
     return _Cell() if value is None else _Cell(f"{value:,.0f}", repr(float(value)))
+
+
+def _fmt_epochs(value: float | None) -> _Cell:
+    """Whole epochs as integers, a fraction with two decimals (0.085 must not read as 0)."""
+    if value is None:
+        return _Cell()
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return _Cell(text, repr(float(value)))
 
 
 def _fmt_duration(seconds: float | None) -> _Cell:
@@ -144,7 +152,7 @@ def _summary_cells(run: RunInfo, display_name: str) -> list[_Cell]:
         _Cell(run.recipe or "", run.recipe or ""),
         _Cell(run.dataset or "", run.dataset or ""),
         _fmt_int(steps),
-        _fmt_int(_max_of(train, "epoch")),
+        _fmt_epochs(_max_of(train, "epoch")),
         _fmt_duration(_max_of(run.rows, "time_s")),
         _fmt_int(statistics.median(throughput) if throughput else None),
         _Cell() if fid_value is None else _Cell(f"{fid_value:.2f}", repr(fid_value)),
@@ -400,7 +408,7 @@ def write_run_report(run_dir: str | os.PathLike[str]) -> Path:
 
     Raises :class:`gankit.errors.RunDirError` if ``run_dir`` is not a run directory.
     """
-    run = load_run(run_dir)
+    run = read_run(run_dir)
     target = run.path / "report.html"
     atomic_write_text(target, _render([run], f"gankit run report: {run.name}", single=True))
     return target
@@ -414,7 +422,7 @@ def write_compare_report(
     ``out`` may be an existing folder, in which case ``out/report.html`` is written. Raises
     :class:`gankit.errors.RunDirError` naming the first folder that is not a run directory.
     """
-    runs = [load_run(d) for d in run_dirs]
+    runs = [read_run(d) for d in run_dirs]
     if not runs:
         raise RunDirError("No run directories given; pass the folders gankit train made.")
     target = Path(out)

@@ -6,37 +6,26 @@ last line or an odd row must be skipped, never fatal. Everything here is read-on
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gankit.errors import RunDirError
+from gankit.rundir import RunDir
+from gankit.rundir import read_jsonl as read_metrics
 
-_EPOCH_RE = re.compile(r"(\d+)")
-
-
-def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Rows of a ``metrics.jsonl`` file; blank, truncated or non-object lines are skipped."""
-    rows: list[dict[str, Any]] = []
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return rows
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
+__all__ = [
+    "RunInfo",
+    "as_float",
+    "latest_sample_grid",
+    "read_metrics",
+    "read_run",
+    "rows_of_kind",
+    "sample_grids",
+    "series",
+]
 
 
 def as_float(value: Any) -> float | None:
@@ -89,27 +78,14 @@ def series(rows: list[dict[str, Any]], key: str) -> tuple[list[float], list[floa
     return xs, ys
 
 
-def _epoch_key(path: Path) -> tuple[int, str]:
-    numbers = _EPOCH_RE.findall(path.stem)
-    return (int(numbers[-1]) if numbers else -1, path.name)
-
-
 def sample_grids(run_dir: str | os.PathLike[str]) -> list[Path]:
-    """``samples/epoch_*.png`` of a run in epoch order (numeric, so epoch 1000 follows 999)."""
-    folder = Path(run_dir) / "samples"
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("epoch_*.png"), key=_epoch_key)
+    """Periodic sample grids of a run in training order (see :meth:`RunDir.sample_grids`)."""
+    return RunDir(run_dir).sample_grids()
 
 
 def latest_sample_grid(run_dir: str | os.PathLike[str]) -> Path | None:
-    """The last epoch grid, else the newest other PNG in ``samples/`` (not ``best.png``)."""
-    grids = sample_grids(run_dir)
-    if grids:
-        return grids[-1]
-    folder = Path(run_dir) / "samples"
-    others = [p for p in folder.glob("*.png") if p.name != "best.png"] if folder.is_dir() else []
-    return max(others, key=lambda p: p.stat().st_mtime, default=None)
+    """The run's newest samples (see :meth:`RunDir.latest_sample_grid`)."""
+    return RunDir(run_dir).latest_sample_grid()
 
 
 @dataclass
@@ -159,15 +135,15 @@ class RunInfo:
         return None
 
 
-def load_run(run_dir: str | os.PathLike[str]) -> RunInfo:
-    """Read ``config.yaml`` and ``metrics.jsonl`` of ``run_dir``.
+def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
+    """Read ``config.yaml`` and ``metrics.jsonl`` of ``run_dir`` for a report (the trained
+    generator is :func:`gankit.training.generator_io.load_run`'s job).
 
     Raises :class:`RunDirError` when the folder holds neither file. A config that is not valid
     YAML is kept as text (shown in reports) with no parsed keys.
     """
-    path = Path(run_dir)
-    config_path = path / "config.yaml"
-    metrics_path = path / "metrics.jsonl"
+    run = RunDir(run_dir)
+    path, config_path, metrics_path = run.root, run.config, run.metrics
     if not path.is_dir():
         raise RunDirError(f"Run directory {path} does not exist; pass a folder gankit train made.")
     if not config_path.is_file() and not metrics_path.is_file():
