@@ -109,13 +109,7 @@ class RunDir:
         """
         if resume:
             self.check_resumable()  # before creating anything: a typo must not leave a folder
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunDirError(
-                f"Cannot create run directory '{self.root}' ({exc.strerror}); "
-                "choose a writable --out."
-            ) from exc
+        self._make_folders(self.root)
         self.acquire_writer_lock()
         try:
             self._check_and_clear(resume=resume, force=force)
@@ -137,9 +131,13 @@ class RunDir:
                 (self.root / name).unlink(missing_ok=True)
             for name in RUN_DIRS:
                 shutil.rmtree(self.root / name, ignore_errors=True)
+        self._make_folders(self.checkpoints, self.samples)
+
+    def _make_folders(self, *folders: Path) -> None:
+        """Create ``folders`` (with parents) or fail with one sentence naming the run."""
         try:
-            self.checkpoints.mkdir(parents=True, exist_ok=True)
-            self.samples.mkdir(parents=True, exist_ok=True)
+            for folder in folders:
+                folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunDirError(
                 f"Cannot create run directory '{self.root}' ({exc.strerror}); "

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from gankit.atomic import atomic_write_with
+from gankit.cachedir import cache_root
 
 CACHE_VERSION = 1
 ENV_SWITCH = "GANKIT_IMAGE_CACHE"
@@ -41,9 +42,7 @@ def enabled() -> bool:
 
 def cache_folder() -> Path:
     """``$GANKIT_CACHE/images`` (default ``~/.cache/gankit/images``)."""
-    env = os.environ.get("GANKIT_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
-    return root / "images"
+    return cache_root() / "images"
 
 
 def fingerprint(kind: str, files: Sequence[Path], params: Mapping[str, object]) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gankit.atomic import atomic_write_with
+from gankit.cachedir import cache_root
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version
 
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
     import torch
 
     from gankit.metrics.extractor import FeatureExtractor
-
-
-def cache_root() -> Path:
-    """``$GANKIT_CACHE``, or ``~/.cache/gankit`` when unset."""
-    env = os.environ.get("GANKIT_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
 
 
 SUBSET_SEED = 0
