@@ -334,8 +334,14 @@ def _format_status(row: Any) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     from gankit.export import export_generator
 
-    out = export_generator(args.run, Path(args.out))
-    _err(f"Wrote {out}")
+    notes = {}
+    for item in args.note:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise GankitError(f"--note takes KEY=VALUE (e.g. fid10k=14.2); got '{item}'.")
+        notes[key] = value
+    out = export_generator(args.run, Path(args.out), half=args.half, notes=notes)
+    _err(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -372,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("eval", help="score a trained generator against a dataset split")
-    e.add_argument("run", help="run directory or checkpoint")
+    e.add_argument("run", help="run directory, checkpoint, .safetensors export or pretrained:NAME")
     e.add_argument(
         "--metrics", default="fid,kid", help="comma list of fid,kid,is,pr,dc,fid_inf,ifid,cas"
     )
@@ -418,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample", help="generate images from a run")
-    s.add_argument("run", help="run directory or checkpoint")
+    s.add_argument("run", help="run directory, checkpoint, .safetensors export or pretrained:NAME")
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--class", dest="cls", type=int, default=None, help="class index to generate")
     s.add_argument("--class-grid", action="store_true", help="one row per class")
@@ -448,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="export the generator as safetensors (no pickle)")
     x.add_argument("run")
     x.add_argument("--out", required=True)
+    x.add_argument("--half", action="store_true", help="store weights in fp16 (half the size)")
+    x.add_argument(
+        "--note", action="append", default=[], metavar="KEY=VALUE",
+        help="extra header field, e.g. the measured FID (repeatable)",
+    )
     x.set_defaults(func=cmd_export)
     return p
 

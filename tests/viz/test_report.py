@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 
 import pytest
@@ -154,3 +155,27 @@ def test_report_shows_final_samples_and_fractional_epochs(make_run):
     assert "last samples (final.png)" in text
     cells = _table_rows(text)[0]
     assert "0.09" in cells  # epochs: 0.085 with two decimals, not "0"
+
+
+def test_run_report_lists_per_class_fid_worst_first(make_run):
+    run = make_run("cond", fids=[80.0])
+    classes = [
+        {"class": 0, "name": "T-shirt/top", "fid": 31.5, "n_gen": 1000, "n_ref": 1000},
+        {"class": 1, "name": "Trouser", "fid": 212.25, "n_gen": 990, "n_ref": 1000},
+        {"class": 2, "fid": 40.0, "n_gen": 1010, "n_ref": 1000},
+    ]
+    row = {"kind": "eval", "step": 40, "ifid": 94.58, "ifid_classes": classes}
+    with (run / "metrics.jsonl").open("a") as f:
+        f.write("\n" + json.dumps(row) + "\n")  # after the fixture's torn last line
+    text = write_run_report(run).read_text()
+    table = re.search(r'<table class="per-class">.*?<tbody>(.*?)</tbody>', text, re.S).group(1)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table)]
+    worst_first = [["Trouser", "212.25"], ["2", "40.00"], ["T-shirt/top", "31.50"]]
+    assert [c[:2] for c in cells] == worst_first
+    assert cells[0][2:] == ["990", "1000"]
+    assert "Per-class FID (mean 94.58)" in text
+
+
+def test_run_report_without_ifid_has_no_per_class_table(make_run):
+    text = write_run_report(make_run("plain", fids=[80.0])).read_text()
+    assert 'class="per-class"' not in text

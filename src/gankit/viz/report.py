@@ -255,6 +255,31 @@ def _figure(img_html: str, caption: str) -> str:
     return f"<figure>{img_html}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
 
+def _per_class_table(row: dict[str, Any] | None) -> str:
+    """Per-class FID of the last ``ifid`` evaluation, worst class first: a class the
+    generator collapsed on stands out here while the overall FID hides it."""
+    if row is None or not isinstance(row.get("ifid_classes"), list):
+        return ""
+    classes = [
+        c for c in row["ifid_classes"] if isinstance(c, dict) and as_float(c.get("fid")) is not None
+    ]
+    classes.sort(key=lambda c: -float(c["fid"]))
+    body = "".join(
+        f"<tr><td>{html.escape(str(c.get('name', c.get('class'))))}</td>"
+        f'<td class="num">{float(c["fid"]):.2f}</td>'
+        f'<td class="num">{html.escape(str(c.get("n_gen", "")))}</td>'
+        f'<td class="num">{html.escape(str(c.get("n_ref", "")))}</td></tr>'
+        for c in classes
+    )
+    mean = as_float(row.get("ifid"))
+    caption = f"Per-class FID (mean {mean:.2f})" if mean is not None else "Per-class FID"
+    return (
+        f'<h4>{html.escape(caption)}</h4><table class="per-class"><thead><tr><th>class</th>'
+        "<th>FID</th><th>N generated</th><th>N reference</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
 def _run_section(run: RunInfo, name: str, *, single: bool) -> str:
     parts = [f'<section class="run"><h3>{html.escape(name)}</h3>']
     parts.append(f'<p class="path">{html.escape(str(run.path.resolve()))}</p>')
@@ -289,6 +314,8 @@ def _run_section(run: RunInfo, name: str, *, single: bool) -> str:
         if gif is not None:
             figures.append(_figure(_img(gif, f"{name} training animation"), "training animation"))
     parts.append('<div class="figs">' + "".join(figures) + "</div>")
+    with_classes = [r for r in run.eval_rows if isinstance(r.get("ifid_classes"), list)]
+    parts.append(_per_class_table(with_classes[-1] if with_classes else None))
     if run.config_text is not None:
         parts.append(
             "<details><summary>config.yaml</summary><pre>"

@@ -1,0 +1,334 @@
+"""Time to quality: how many wall-clock minutes until a generator reaches a given FID, for
+gankit's recipes and for the canonical PyTorch DCGAN example on the same machine.
+
+Users do not want images per second; they want a good generator sooner. This benchmark
+trains both for a wall-clock budget, keeps every checkpoint with the training minutes it
+took, scores them with gankit's FID against Fashion-MNIST's test split, and reports when each
+gankit recipe first reaches the example's final FID (peer minutes / gankit minutes).
+
+Steps (each a sub-command, so a long step can run alone in the background)::
+
+    # 1. the data as a user of the example holds it: PNG files in class folders
+    python benchmarks/time_to_quality.py folder --out DATA/fashion-folder
+    # 2. the example itself, run from its own checkout (never copied here), 30 minutes
+    python benchmarks/time_to_quality.py peer --main EXAMPLES/dcgan/main.py \
+        --data DATA/fashion-folder --minutes 30 --out runs/tq-peer
+    # 3. gankit recipes for the same budget, every epoch's checkpoint kept
+    python benchmarks/time_to_quality.py gankit best-fashion --minutes 30 --out runs/tq-best-fashion
+    # 4. FID-2k of every checkpoint, FID-10k of the peer's last and of the crossing
+    python benchmarks/time_to_quality.py score --peer runs/tq-peer \
+        --run runs/tq-best-fashion --out benchmarks/time_to_quality.json
+    # 5. the curves on one plot and the table
+    python benchmarks/time_to_quality.py report benchmarks/time_to_quality.json \
+        --plot benchmarks/grids/time_to_quality.png
+
+The example trains at its defaults (64 px RGB, batch 64, Adam 2e-4 / beta1 0.5, two loader
+workers) on the folder; its checkpoints come at epoch ends only (``netG_epoch_N.pth``), so
+its curve has one point per epoch. How its samples are scored: ``benchmarks/peer_dcgan.py``.
+Training minutes exclude evaluation for gankit (its trainer times steps only) and include
+data loading for the example (as its user waits for it); the peer's minutes are measured
+from its process start to the moment each checkpoint file appears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from quality import cpu_model, git_commit  # noqa: E402
+
+EPOCH_FILE = re.compile(r"netG_epoch_(\d+)\.pth$")
+PEER_LINE = re.compile(r"^\[(\d+)/\d+\]\[(\d+)/(\d+)\]")
+
+
+# ------------------------------------------------------------------------------ 1. the folder
+
+
+def write_folder(out: Path, dataset: str = "fashion-mnist", split: str = "train") -> int:
+    """Write a split as ``out/<class>/<index>.png`` (lossless), the layout ImageFolder reads."""
+    import numpy as np
+    from PIL import Image
+
+    from gankit.data import load_dataset
+
+    data = load_dataset(dataset, split)
+    images = data.images.numpy()
+    labels = data.labels.numpy()
+    for name in data.class_names:
+        (out / name.replace("/", "-")).mkdir(parents=True, exist_ok=True)
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+        name = data.class_names[int(label)].replace("/", "-")
+        pixels = image[0] if image.shape[0] == 1 else np.transpose(image, (1, 2, 0))
+        Image.fromarray(pixels).save(out / name / f"{i:05d}.png")
+    return len(images)
+
+
+# ------------------------------------------------------------------------------ 2. the peer
+
+
+def run_peer(main_py: Path, data: Path, out: Path, minutes: float, seed: int) -> dict:
+    """Run the example for ``minutes`` and note when each epoch's checkpoint appeared."""
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "peer.log"
+    command = [
+        sys.executable, "-u", str(main_py), "--dataset", "folder", "--dataroot", str(data),
+        "--outf", str(out), "--niter", "1000", "--manualSeed", str(seed),
+    ]  # fmt: skip
+    timeline: dict[str, float] = {}
+    started = time.monotonic()
+    cpu_before = os.times()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            command, cwd=main_py.parent, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        while proc.poll() is None and time.monotonic() - started < 60 * minutes:
+            time.sleep(2)
+            for path in out.glob("netG_epoch_*.pth"):
+                timeline.setdefault(path.name, round((time.monotonic() - started) / 60, 3))
+        wall = time.monotonic() - started
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+    cpu_after = os.times()
+    cpu = (cpu_after.children_user + cpu_after.children_system) - (
+        cpu_before.children_user + cpu_before.children_system
+    )
+    iterations = sum(1 for line in log_path.read_text().splitlines() if PEER_LINE.match(line))
+    record = {
+        "command": " ".join(command),
+        "minutes": minutes,
+        "seed": seed,
+        "iterations": iterations,
+        "img_per_s": round(iterations * 64 / wall, 1),
+        "checkpoint_minutes": timeline,
+        "cpu_share": round(cpu / wall / 2, 3),
+        "cpu": cpu_model(),
+    }
+    (out / "timeline.json").write_text(json.dumps(record, indent=2))
+    return record
+
+
+# ------------------------------------------------------------------------------ 3. gankit
+
+
+def run_gankit(recipe: str, minutes: float, out: Path, overrides: list[str]) -> int:
+    """Train a recipe for ``minutes`` keeping every epoch's checkpoint (no in-training FID)."""
+    command = [
+        sys.executable, "-m", "gankit", "train", recipe, "--out", str(out), "--quiet", "--force",
+        "--set", f"train.max_minutes={minutes}", "--set", "train.fid_every=0",
+        "--set", "train.keep_checkpoints=100000",
+    ]  # fmt: skip
+    for override in overrides:
+        command += ["--set", override]
+    return subprocess.run(command).returncode
+
+
+# ------------------------------------------------------------------------------ 4. scoring
+
+
+def peer_points(peer_dir: Path) -> list[tuple[float, Path]]:
+    """(training minutes, checkpoint) of the example, in order."""
+    timeline = json.loads((peer_dir / "timeline.json").read_text())["checkpoint_minutes"]
+    points = [(float(minutes), peer_dir / name) for name, minutes in timeline.items()]
+    return sorted(points)
+
+
+def gankit_points(run_dir: Path) -> list[tuple[float, Path]]:
+    """(training minutes, checkpoint) of every periodic checkpoint of a gankit run."""
+    import torch
+
+    points = []
+    for path in sorted((run_dir / "checkpoints").glob("step_*.pt")):
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        points.append((round(float(state["wall_time"]) / 60, 3), path))
+    return sorted(points)
+
+
+def thin(points: list[tuple[float, Path]], every: float) -> list[tuple[float, Path]]:
+    """Keep a point at least ``every`` minutes after the last kept one, and always the last."""
+    kept: list[tuple[float, Path]] = []
+    for point in points:
+        if not kept or point[0] - kept[-1][0] >= every:
+            kept.append(point)
+    if points and kept[-1] != points[-1]:
+        kept.append(points[-1])
+    return kept
+
+
+def fid_of(checkpoint: Path, n: int, *, peer: bool, precision: str) -> float:
+    from peer_dcgan import load_peer_generator
+
+    from gankit.metrics.evaluate import evaluate_generator
+    from gankit.training.generator_io import load_run
+
+    generator = load_peer_generator(checkpoint) if peer else load_run(checkpoint).generator
+    result = evaluate_generator(
+        generator, metrics="fid", n=n, ref="fashion-mnist:test", precision=precision
+    )
+    return float(result["fid"])
+
+
+def first_crossing(curve: list[dict], target: float) -> dict | None:
+    """The first point of ``curve`` whose FID is at or below ``target``."""
+    return next((p for p in curve if p["fid"] <= target), None)
+
+
+def score(args: argparse.Namespace) -> dict:
+    def curve_of(points: list[tuple[float, Path]], peer: bool) -> list[dict]:
+        curve = []
+        for minutes, path in points:
+            fid = fid_of(path, args.n, peer=peer, precision=args.precision)
+            curve.append({"minutes": minutes, "checkpoint": path.name, "fid": round(fid, 3)})
+            print(f"{path}: {minutes:.2f} min FID-{args.n} {fid:.2f}", flush=True)
+        return curve
+
+    peer_curve = curve_of(peer_points(args.peer), peer=True)
+    timeline = json.loads((args.peer / "timeline.json").read_text())
+    peer_facts = ("img_per_s", "cpu_share", "minutes", "iterations")
+    last_peer = peer_points(args.peer)[-1][1]
+    peer_final = fid_of(last_peer, args.confirm_n, peer=True, precision="fp32")
+    result = {
+        "cpu": cpu_model(),
+        "commit": git_commit(),
+        "n": args.n,
+        "confirm_n": args.confirm_n,
+        "precision": args.precision,
+        "peer": {
+            "dir": args.peer.name,
+            "curve": peer_curve,
+            "final_fid_confirm": round(peer_final, 3),
+            **{key: timeline[key] for key in peer_facts if key in timeline},
+        },
+        "runs": [],
+    }
+    target = peer_curve[-1]["fid"]
+    for run_dir in args.run:
+        curve = curve_of(thin(gankit_points(run_dir), args.every), peer=False)
+        crossing = first_crossing(curve, target)
+        entry: dict = {"dir": run_dir.name, "curve": curve, "crossing": crossing}
+        if crossing is not None:
+            confirm = fid_of(
+                run_dir / "checkpoints" / crossing["checkpoint"], args.confirm_n,
+                peer=False, precision="fp32",
+            )  # fmt: skip
+            entry["crossing_fid_confirm"] = round(confirm, 3)
+            peer_minutes = result["peer"]["curve"][-1]["minutes"]
+            entry["speedup"] = round(peer_minutes / crossing["minutes"], 2)
+        result["runs"].append(entry)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+# ------------------------------------------------------------------------------ 5. report
+
+
+def report(results_path: Path, plot: Path | None) -> str:
+    result = json.loads(results_path.read_text())
+    peer = result["peer"]
+    target = peer["curve"][-1]
+    n, m = result["n"], result["confirm_n"]
+    lines = [
+        f"CPU: {result['cpu']}; FID-{n} ({result['precision']} Inception) along the curves, "
+        f"FID-{m} (fp32) to confirm",
+        "",
+        f"| generator | reaches the example's {target['minutes']:.1f}-minute FID-{n} "
+        f"({target['fid']:.2f}) at | FID-{m} there | speed-up |",
+        "| --- | --- | --- | --- |",
+        f"| canonical DCGAN example | {target['minutes']:.1f} min | "
+        f"{peer['final_fid_confirm']:.2f} | 1x |",
+    ]
+    for run in result["runs"]:
+        crossing = run["crossing"]
+        if crossing is None:
+            lines.append(f"| {run['dir']} | not within its budget | - | - |")
+            continue
+        lines.append(
+            f"| {run['dir']} | {crossing['minutes']:.2f} min | "
+            f"{run['crossing_fid_confirm']:.2f} | {run['speedup']:.1f}x |"
+        )
+    text = "\n".join(lines)
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        ax.plot(*zip(*[(p["minutes"], p["fid"]) for p in peer["curve"]], strict=True),
+                "o-", label="canonical DCGAN example")  # fmt: skip
+        for run in result["runs"]:
+            points = [(p["minutes"], p["fid"]) for p in run["curve"]]
+            ax.plot(*zip(*points, strict=True), ".-", label=run["dir"])
+        ax.axhline(target["fid"], color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("training minutes (2-core CPU)")
+        ax.set_ylabel(f"FID-{n} vs Fashion-MNIST test")
+        ax.set_yscale("log")
+        ax.legend()
+        fig.tight_layout()
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot, dpi=110)
+        plt.close(fig)
+    return text
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("folder", help="write Fashion-MNIST's train split as PNG class folders")
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("peer", help="run the canonical DCGAN example for a wall-clock budget")
+    p.add_argument("--main", type=Path, required=True, help="path to its dcgan/main.py")
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--minutes", type=float, default=30)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("gankit", help="train a gankit recipe keeping every checkpoint")
+    p.add_argument("recipe")
+    p.add_argument("--minutes", type=float, default=30)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--set", action="append", default=[], dest="overrides")
+    p = sub.add_parser("score", help="FID of every checkpoint, crossings, confirmations")
+    p.add_argument("--peer", type=Path, required=True)
+    p.add_argument("--run", type=Path, action="append", default=[])
+    p.add_argument("--n", type=int, default=2000)
+    p.add_argument("--confirm-n", type=int, default=10000)
+    p.add_argument("--every", type=float, default=2.0, help="minutes between scored points")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("report", help="table and plot from a score file")
+    p.add_argument("results", type=Path)
+    p.add_argument("--plot", type=Path)
+    args = parser.parse_args()
+
+    if args.step == "folder":
+        print(f"wrote {write_folder(args.out)} images under {args.out}")
+    elif args.step == "peer":
+        if not args.main.is_file():
+            parser.error(f"{args.main} is not the example's dcgan/main.py")
+        print(json.dumps(run_peer(args.main, args.data, args.out, args.minutes, args.seed)))
+    elif args.step == "gankit":
+        return run_gankit(args.recipe, args.minutes, args.out, args.overrides)
+    elif args.step == "score":
+        score(args)
+        print(report(args.out, None))
+    else:
+        print(report(args.results, args.plot))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
