@@ -204,25 +204,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ref = args.ref
     if ":" not in ref and not Path(ref).suffix:  # a split name; a .npz is a statistics file
         ref = f"{run.config.data.name}:{ref}"
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    feature_metrics = [m for m in metrics if m != "cas"]
     result: dict[str, Any] = {"run": str(args.run), "step": run.step, "ema": run.used_ema}
-    if "cas" in metrics:
-        result.update(_class_accuracy(run, args))
-    if feature_metrics:
-        result.update(
-            evaluate_generator(
-                run.generator,
-                metrics=feature_metrics,
-                n=args.n,
-                ref=ref,
-                device=args.device,
-                seed=args.seed,
-                precision=args.precision,
-                data_root=run.config.data.root,
-                protocol=args.protocol,
-            )
+    result.update(
+        evaluate_generator(
+            run.generator,
+            metrics=args.metrics,
+            n=args.n,
+            ref=ref,
+            device=args.device,
+            seed=args.seed,
+            precision=args.precision,
+            data_root=run.config.data.root,
+            protocol=args.protocol,
         )
+    )
     for row in result.get("ifid_classes", []):  # per-class rows name their class
         if 0 <= row["class"] < len(run.class_names):
             row["name"] = run.class_names[row["class"]]
@@ -232,16 +227,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         RunDir(args.run).append_metrics({"kind": "eval", "source": "gankit eval", **result})
     _print_result(result, as_json=args.json)
     return 0
-
-
-def _class_accuracy(run: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """``cas``: how often a classifier trained on real data recognises the requested class."""
-    from gankit.metrics.class_accuracy import class_accuracy, get_classifier
-
-    data = run.config.data
-    clf = get_classifier(data.name, root=data.root, device=args.device)
-    score = class_accuracy(run.generator, clf.model, n=args.n, seed=args.seed, device=args.device)
-    return {"cas": score, "cas_n": args.n, "classifier_test_accuracy": clf.test_accuracy}
 
 
 def cmd_fid(args: argparse.Namespace) -> int:

@@ -536,7 +536,7 @@ class Trainer:
         started = time.perf_counter()
         results: dict[str, Any] = evaluate_generator(
             self.sampling_module(),
-            metrics=["fid", "kid"],
+            metrics=t.eval_metrics,
             n=t.fid_n,
             ref=f"{self.cfg.data.name}:{t.fid_ref}",
             device=str(self.device),

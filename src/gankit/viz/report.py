@@ -251,6 +251,38 @@ def _table(runs: Sequence[RunInfo], names: Sequence[str]) -> str:
     )
 
 
+# Fields of an eval row that describe how it was measured rather than what.
+_EVAL_BOOKKEEPING = {
+    "kind", "step", "source", "run", "ema", "n_gen", "ref", "n_ref", "protocol",
+    "feature_precision", "extractor", "eval_time_s", "time_s", "epoch",
+}
+
+
+def _last_evaluation(evals: list[dict[str, Any]]) -> str:
+    """Every value of the newest eval row, whatever metrics produced it: a metric added to
+    the registry shows up here without the report knowing its name."""
+    if not evals:
+        return ""
+    row = evals[-1]
+    values = [
+        (key, value)
+        for key, value in row.items()
+        if key not in _EVAL_BOOKKEEPING and as_float(value) is not None
+    ]
+    if not values:
+        return ""
+    cells = "".join(
+        f"<tr><td>{html.escape(key)}</td><td class=num>{as_float(value):.6g}</td></tr>"
+        for key, value in values
+    )
+    step = row.get("step")
+    where = f" (step {step})" if step is not None else ""
+    return (
+        f'<table class="evaluation"><caption>last evaluation{html.escape(where)}</caption>'
+        f"{cells}</table>"
+    )
+
+
 def _figure(img_html: str, caption: str) -> str:
     return f"<figure>{img_html}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
@@ -289,6 +321,7 @@ def _run_section(run: RunInfo, name: str, *, single: bool) -> str:
         if gif is not None:
             figures.append(_figure(_img(gif, f"{name} training animation"), "training animation"))
     parts.append('<div class="figs">' + "".join(figures) + "</div>")
+    parts.append(_last_evaluation(run.eval_rows))
     if run.config_text is not None:
         parts.append(
             "<details><summary>config.yaml</summary><pre>"
