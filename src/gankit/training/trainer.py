@@ -72,6 +72,19 @@ class TrainResult:
     img_per_s: float
     status: str  # "completed" | "interrupted"
     best_fid: float | None = None
+    is_main: bool = True  # False on the other ranks of a multi-process run (they print nothing)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-friendly summary ``gankit train --json`` prints."""
+        return {
+            "run_dir": str(self.run_dir),
+            "status": self.status,
+            "step": self.step,
+            "epochs": round(self.epochs_done, 3),
+            "wall_time_s": round(self.wall_time_s, 1),
+            "img_per_s": round(self.img_per_s, 1),
+            "best_fid": self.best_fid,
+        }
 
 
 def pick_device(name: str) -> torch.device:
@@ -514,6 +527,7 @@ class Trainer:
             img_per_s=self.step * images_per_step / max(self.wall_time, 1e-9),
             status=status,
             best_fid=self.best_fid,
+            is_main=self.dist.is_main,
         )
         return result
 
