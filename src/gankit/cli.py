@@ -1,4 +1,6 @@
-"""Command line: argument parsing and printing only; the work is :mod:`gankit.api`'s.
+"""Command line: argument parsing and printing only. ``train``, ``eval``, ``sample`` and
+``compare`` call :mod:`gankit.api`; ``fid``, ``stats``, ``data``, ``export`` and the special
+sample modes (``--best``, ``--interpolate``, ``--class-grid``) call their library functions.
 
 User mistakes raise :class:`gankit.errors.GankitError` and are printed as one sentence with a
 non-zero exit code, never a traceback. ``--json`` output goes alone to stdout; progress and
