@@ -146,3 +146,29 @@ def test_design_contract_keys_exist() -> None:
         "model.discriminator.width",
     ):
         assert key in keys
+
+
+def test_eval_metrics_default_to_fid_and_kid_and_accept_registered_names() -> None:
+    from gankit.config import load_config
+
+    assert load_config("dcgan-fashion").train.eval_metrics == ["fid", "kid"]
+    cfg = load_config("dcgan-fashion", ["train.eval_metrics=[fid10k, cas, pr]"])
+    assert cfg.train.eval_metrics == ["fid10k", "cas", "pr"]
+    assert load_config("dcgan-fashion", ["train.eval_metrics=kid,is"]).train.eval_metrics == [
+        "kid",
+        "is",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("[fid, fdi]", r"unknown metric 'fdi'; registered metrics are fid, .*cas"),
+        ("[]", "at least one metric"),
+    ],
+)
+def test_invalid_eval_metrics_fail_at_validation_in_one_sentence(value, match) -> None:
+    from gankit.config import load_config
+
+    with pytest.raises(ConfigError, match=match):
+        load_config("dcgan-fashion", [f"train.eval_metrics={value}"])

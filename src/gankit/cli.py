@@ -1,4 +1,6 @@
-"""Command line: argument parsing only; every command calls the Python API.
+"""Command line: argument parsing and printing only. ``train``, ``eval``, ``sample`` and
+``compare`` call :mod:`gankit.api`; ``fid``, ``stats``, ``data``, ``export`` and the special
+sample modes (``--best``, ``--interpolate``, ``--class-grid``) call their library functions.
 
 User mistakes raise :class:`gankit.errors.GankitError` and are printed as one sentence with a
 non-zero exit code, never a traceback. ``--json`` output goes alone to stdout; progress and
@@ -49,42 +51,38 @@ def _err(msg: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from gankit.config import dump_yaml, from_dict, load_config
+    from gankit import api
+    from gankit.config import dump_yaml
     from gankit.rundir import RunDir
 
-    if args.resume:
-        if not args.out:
-            raise GankitError("--resume needs --out RUN_DIR naming the run to continue.")
-        run = RunDir(args.out)
-        run.check_resumable()
-        cfg = from_dict(_load_resume_checkpoint(run)["config"])
-        from gankit.config import parse_override, set_key, validate
-
-        for text in args.set or []:
-            set_key(cfg, *parse_override(text))
-        validate(cfg)
+    if args.resume and not args.out:
+        raise GankitError("--resume needs --out RUN_DIR naming the run to continue.")
+    overrides = args.set or []
+    if args.resume and not args.dry_run:
+        out = Path(args.out)  # api.resume reads the config from the checkpoint once
     else:
-        cfg = load_config(args.recipe, args.set)
-    out = (
-        Path(args.out) if args.out else Path(cfg.output.dir or "runs") / (cfg.output.name or "run")
-    )
-    cfg.output.dir = str(out.parent)
-    cfg.output.name = out.name
-    if args.dry_run:
-        print(dump_yaml(cfg), end="")
-        return 0
-    from gankit.training.trainer import Trainer
-
-    trainer = Trainer(cfg, out, resume=args.resume, force=args.force, progress=not args.quiet)
+        cfg, out = api.prepare_config(
+            args.recipe,
+            overrides=overrides,
+            out=args.out,
+            resume_from=args.out if args.resume else None,
+        )
+        if args.dry_run:
+            print(dump_yaml(cfg), end="")
+            return 0
+    progress = not args.quiet
     try:
-        result = trainer.fit()
+        if args.resume:
+            result = api.resume(out, overrides=overrides, progress=progress)
+        else:
+            result = api.train(cfg, out=out, force=args.force, progress=progress)
     except (OSError, CheckpointError) as exc:  # full disk / read-only folder mid-run
         cause = exc if isinstance(exc, OSError) else exc.__cause__
         if not isinstance(cause, OSError) or cause.errno not in _WRITE_ERRNOS:
             raise
         hint = (
             f"then resume with: gankit train --resume --out {out}"
-            if trainer.run.last.exists()
+            if RunDir(out).last.exists()
             else "then start it over with --force"
         )
         if isinstance(exc, CheckpointError):  # its sentence already names the file and fix
@@ -92,19 +90,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise RunDirError(
             f"{_os_error_text(exc)}; free disk space or fix permissions, {hint}."
         ) from exc
-    if not trainer.dist.is_main:
+    if not result.is_main:
         return 0
-    summary = {
-        "run_dir": str(result.run_dir),
-        "status": result.status,
-        "step": result.step,
-        "epochs": round(result.epochs_done, 3),
-        "wall_time_s": round(result.wall_time_s, 1),
-        "img_per_s": round(result.img_per_s, 1),
-        "best_fid": result.best_fid,
-    }
     if args.json:
-        _print_json(summary)
+        _print_json(result.summary())
     if result.status == "interrupted":
         _err(f"Stopped at step {result.step}; resume with: gankit train --resume --out {out}")
         return 130
@@ -115,24 +104,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_resume_checkpoint(run: Any) -> dict[str, Any]:
-    """``last.pt`` of a run; if it is damaged, name the newest periodic copy that loads."""
-    from gankit.training.checkpoint import load_checkpoint
-
-    try:
-        return load_checkpoint(run.last)
-    except CheckpointError as exc:
-        for candidate in sorted(run.checkpoints.glob("step_*.pt"), reverse=True):
-            try:
-                load_checkpoint(candidate)
-            except CheckpointError:
-                continue
-            raise CheckpointError(
-                f"{str(exc).rstrip('.').split(';')[0]}; copy {candidate} over it and resume again."
-            ) from exc
-        raise
-
-
 def _os_error_text(exc: OSError) -> str:
     """An OSError as words a user reads ("No space left on device for 'x'"), no errno number."""
     what = exc.strerror or str(exc)
@@ -140,16 +111,29 @@ def _os_error_text(exc: OSError) -> str:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from gankit import sampling
+    from gankit import api, sampling
     from gankit.training.generator_io import load_run
     from gankit.viz.grid import save_class_grid, save_grid, save_scored_grid
 
-    run = load_run(args.run, device=args.device)
     out = (
         Path(args.out)
         if args.out
         else Path(args.run if Path(args.run).is_dir() else ".") / "sample_grid.png"
     )
+    if not (args.interpolate or args.best or args.class_grid):
+        drawn = api.sample(
+            args.run,
+            args.n,
+            seed=args.seed,
+            class_index=args.cls,
+            device=args.device,
+            checkpoint=args.checkpoint,
+            out=out,
+        )
+        which = "EMA" if drawn.used_ema else "raw"
+        _err(f"Wrote {len(drawn.images)} images to {out} ({which} generator, step {drawn.step})")
+        return 0
+    run = load_run(args.run, prefer=args.checkpoint, device=args.device)
     if args.interpolate:
         images = sampling.interpolation(
             run,
@@ -179,69 +163,25 @@ def cmd_sample(args: argparse.Namespace) -> int:
         images, y = sampling.class_grid(run, per, seed=args.seed, device=args.device)
         save_class_grid(images, y, run.num_classes, per, out, class_names=run.class_names or None)
         _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
-        return 0
-    images, labels = sampling.sample_images(
-        run, args.n, seed=args.seed, class_index=args.cls, device=args.device
-    )
-    if out.suffix == ".npz":
-        sampling.write_npz(out, images, labels)
-    elif out.suffix == ".png":
-        save_grid(images, out, nrow=max(1, int(len(images) ** 0.5)))
-    elif out.suffix:
-        raise GankitError(f"--out must be a folder, a .npz file or a .png grid; got '{out}'.")
-    else:
-        sampling.write_folder(out, images)
-    which = "EMA" if run.used_ema else "raw"
-    _err(f"Wrote {len(images)} images to {out} ({which} generator, step {run.step})")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from gankit.metrics import evaluate_generator
-    from gankit.training.generator_io import load_run
+    from gankit import api
 
-    run = load_run(args.run, device=args.device)
-    ref = args.ref
-    if ":" not in ref and not Path(ref).suffix:  # a split name; a .npz is a statistics file
-        ref = f"{run.config.data.name}:{ref}"
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    feature_metrics = [m for m in metrics if m != "cas"]
-    result: dict[str, Any] = {"run": str(args.run), "step": run.step, "ema": run.used_ema}
-    if "cas" in metrics:
-        result.update(_class_accuracy(run, args))
-    if feature_metrics:
-        result.update(
-            evaluate_generator(
-                run.generator,
-                metrics=feature_metrics,
-                n=args.n,
-                ref=ref,
-                device=args.device,
-                seed=args.seed,
-                precision=args.precision,
-                data_root=run.config.data.root,
-                protocol=args.protocol,
-            )
-        )
-    for row in result.get("ifid_classes", []):  # per-class rows name their class
-        if 0 <= row["class"] < len(run.class_names):
-            row["name"] = run.class_names[row["class"]]
-    if Path(args.run).is_dir():  # keep the score with the run, for reports
-        from gankit.rundir import RunDir
-
-        RunDir(args.run).append_metrics({"kind": "eval", "source": "gankit eval", **result})
+    result = api.evaluate(
+        args.run,
+        metrics=args.metrics,
+        n=args.n,
+        ref=args.ref,
+        seed=args.seed,
+        device=args.device,
+        precision=args.precision,
+        protocol=args.protocol,
+        checkpoint=args.checkpoint,
+    )
     _print_result(result, as_json=args.json)
     return 0
-
-
-def _class_accuracy(run: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """``cas``: how often a classifier trained on real data recognises the requested class."""
-    from gankit.metrics.class_accuracy import class_accuracy, get_classifier
-
-    data = run.config.data
-    clf = get_classifier(data.name, root=data.root, device=args.device)
-    score = class_accuracy(run.generator, clf.model, n=args.n, seed=args.seed, device=args.device)
-    return {"cas": score, "cas_n": args.n, "classifier_test_accuracy": clf.test_accuracy}
 
 
 def cmd_fid(args: argparse.Namespace) -> int:
@@ -282,9 +222,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from gankit.viz.report import write_compare_report
+    from gankit import api
 
-    out = write_compare_report([Path(r) for r in args.runs], Path(args.out))
+    out = api.compare(args.runs, args.out)
     _err(f"Wrote {out}")
     return 0
 
@@ -314,8 +254,9 @@ def cmd_data(args: argparse.Namespace) -> int:
         for split, info in summary.get("splits", {}).items():
             print(f"{summary.get('name', args.name)}:{split}  " + json.dumps(info, default=str))
             if names and len(names) == len(info["class_counts"]):
-                counts = ", ".join(f"{c} {k}" for c, k in zip(names, info["class_counts"],
-                                                               strict=True))
+                counts = ", ".join(
+                    f"{c} {k}" for c, k in zip(names, info["class_counts"], strict=True)
+                )
                 print(f"  per class: {counts}")
         return 0
     path = data.prepare_dataset(args.name, root=args.root)
@@ -358,6 +299,15 @@ def _add_protocol(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkpoint",
+        default="last",
+        choices=["last", "best"],
+        help="which checkpoint of a run directory (best falls back to last when there is none)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
@@ -390,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     e.add_argument("--seed", type=int, default=0)
+    _add_checkpoint(e)
     _add_protocol(e)
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
@@ -435,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=10)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--device", default="cpu")
+    _add_checkpoint(s)
     s.set_defaults(func=cmd_sample)
 
     c = sub.add_parser("compare", help="one HTML report over several runs")

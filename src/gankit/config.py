@@ -132,9 +132,12 @@ class TrainConfig:
     log_every: int = 50
     sample_every: int = 0  # steps; 0 = once per epoch
     sample_n: int = 64
-    fid_every: int = 0  # steps; 0 disables in-training FID
-    fid_n: int = 5000
-    fid_ref: str = "test"
+    fid_every: int = 0  # steps between in-training evaluations; 0 disables them
+    fid_n: int = 5000  # generated images per in-training evaluation
+    fid_ref: str = "test"  # reference split of the training dataset
+    # Registered metric names (gankit.metrics.registry) scored at each in-training evaluation;
+    # best.pt follows FID, so keep fid in the list to have one.
+    eval_metrics: list[str] = field(default_factory=lambda: ["fid", "kid"])
     checkpoint_every: int = 0  # steps; 0 = once per epoch only
     keep_checkpoints: int = 3
     on_divergence: str = "stop"  # stop | rollback
@@ -375,6 +378,7 @@ def validate(cfg: Config) -> Config:
             raise ConfigError(f"'optim.{net}.lr' must be positive.")
     if min(o.gp_weight, o.r1_weight, o.weight_clip) < 0:
         raise ConfigError("Penalty weights and the clip value must be >= 0.")
+    _check_eval_metrics(t.eval_metrics)
     if o.diffaugment:
         unknown = set(o.diffaugment.split(",")) - {"translation", "cutout", "color"}
         if unknown:
@@ -382,6 +386,18 @@ def validate(cfg: Config) -> Config:
                 f"'objective.diffaugment' knows translation, cutout, color; got {sorted(unknown)}."
             )
     return cfg
+
+
+def _check_eval_metrics(names: list[str]) -> None:
+    """Ask the metric registry, which owns the names (the one import from a feature package:
+    importing it lazily keeps ``gankit.config`` light, see the contract in pyproject.toml)."""
+    from gankit.metrics.registry import unknown_metric_sentence
+
+    if not names:
+        raise ConfigError("'train.eval_metrics' must name at least one metric, e.g. [fid, kid].")
+    problem = unknown_metric_sentence("train.eval_metrics", names)
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 def _get(flat: dict[str, Any], dotted: str) -> Any:

@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from gankit.data import (
-    NAMES,
     check_dataset,
     dataset_status,
     load_dataset,
     parse_dataset_spec,
     prepare_dataset,
 )
+from gankit.data.registry import NAMES
 from gankit.errors import DataError
 
 from .formats import write_mnist

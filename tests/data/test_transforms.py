@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gankit.data import (
+from gankit.data.transforms import (
     augment,
     convert_channels,
     flip_horizontal,

@@ -33,3 +33,21 @@ def test_standard_names_are_listed():
 def test_unknown_metric_suggests_the_nearest_name():
     with pytest.raises(MetricError, match="did you mean 'fid10k'"):
         get_metric("fid10")
+
+
+def test_class_accuracy_is_a_registered_metric_that_takes_a_generator():
+    cas = get_metric("cas")
+    assert cas.kind.takes_generator and not cas.kind.needs_reference
+    assert get_metric("cas10k").n == 10_000
+    assert "cas" in list_metrics() and "cas10k_full" not in list_metrics()
+    assert not get_metric("fid").kind.takes_generator
+
+
+def test_unknown_metric_sentence_lists_the_registered_names():
+    from gankit.metrics.registry import metric_kinds, unknown_metric_sentence
+
+    assert unknown_metric_sentence("train.eval_metrics", ["fid", "kid10k", "cas"]) is None
+    sentence = unknown_metric_sentence("train.eval_metrics", ["fid", "fdi"])
+    assert sentence is not None and sentence.startswith("'train.eval_metrics' has unknown")
+    assert "'fdi'" in sentence and all(kind in sentence for kind in metric_kinds())
+    assert sentence.endswith("fid50k_full.") and "\n" not in sentence

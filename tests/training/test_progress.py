@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
 
 import pytest
 
 from gankit.config import load_config
-from gankit.training import outputs
-from gankit.training.distributed import DistContext
+from gankit.training import progress
 from gankit.training.trainer import Trainer
 from tests.conftest import tiny_overrides
 
@@ -52,31 +50,28 @@ def test_a_non_terminal_training_run_prints_one_plain_line_per_log(tmp_path, mon
     assert all("d_loss " in line and "g_loss " in line and "img/s" in line for line in lines)
 
 
-def _fake_trainer(progress: bool = True, rank: int = 0) -> SimpleNamespace:
-    return SimpleNamespace(
-        progress=progress, dist=DistContext(rank=rank, world_size=2), total_steps=6, step=0
-    )
+def _display(enabled: bool = True):
+    return progress.progress_display(total=6, initial=0, enabled=enabled)
 
 
 def test_plain_lines_carry_step_of_total_epoch_losses_and_speed(monkeypatch):
     err = _terminals(monkeypatch, False, True)
-    shown = outputs.progress_bar(_fake_trainer())
+    shown = _display()
     shown.update_row(_row(2))
     shown.advance()
     shown.close()
     assert err.text == "step 2/6  epoch 0.25  d_loss 1.2500  g_loss 0.5000  100 img/s\n"
 
 
-@pytest.mark.parametrize(("progress", "rank"), [(False, 0), (True, 1)])
-def test_quiet_runs_and_other_ranks_print_nothing(monkeypatch, progress, rank):
+def test_quiet_runs_and_other_ranks_print_nothing(monkeypatch):
     err = _terminals(monkeypatch, False, False)
-    outputs.progress_bar(_fake_trainer(progress, rank)).update_row(_row(2))
+    _display(enabled=False).update_row(_row(2))
     assert err.text == ""
 
 
 def test_a_terminal_gets_the_redrawn_bar(monkeypatch):
     err = _terminals(monkeypatch, True, True)
-    bar = outputs.progress_bar(_fake_trainer())
+    bar = _display()
     for step in (1, 2):
         bar.update_row(_row(step))
         bar.advance()
@@ -89,4 +84,4 @@ def test_a_terminal_gets_the_redrawn_bar(monkeypatch):
 )
 def test_bar_only_when_both_streams_are_terminals(monkeypatch, out, err, bar) -> None:
     _terminals(monkeypatch, out, err)
-    assert outputs._interactive() is bar
+    assert progress._interactive() is bar

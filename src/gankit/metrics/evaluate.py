@@ -22,7 +22,7 @@ from gankit.metrics.features import FeatureSet
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.per_class import load_split_labels
 from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version, to_uint8
-from gankit.metrics.registry import Metric, get_metric
+from gankit.metrics.registry import GeneratorContext, Metric, get_metric
 from gankit.metrics.stats_file import stats_result_fields, stats_side
 from gankit.models.generation import seeded_batches
 
@@ -233,17 +233,19 @@ def _generated_batches(
 # ---------------------------------------------------------------------------------- metrics
 
 
-def _resolve(metrics: str | Sequence[str], extractor: FeatureExtractor) -> list[Metric]:
-    """Registered metrics for the names (a list or a comma-separated string), checked against
-    the extractor before any image is generated."""
+def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
+    """Registered metrics for the names (a list or a comma-separated string)."""
     names = [metrics] if isinstance(metrics, str) else list(metrics)
     names = [part.strip() for name in names for part in name.split(",") if part.strip()]
     if not names:
         raise MetricError("no metric requested; pass e.g. metrics=['fid', 'kid'].")
-    requested = list({metric.name: metric for metric in map(get_metric, names)}.values())
+    return list({metric.name: metric for metric in map(get_metric, names)}.values())
+
+
+def _check_extractor(requested: list[Metric], extractor: FeatureExtractor) -> None:
+    """Fail before any image is generated when a metric needs what the extractor lacks."""
     if any(m.kind.needs_logits for m in requested) and not extractor.has_logits:
         inception_score(None)  # raises the MetricError that says how to enable IS
-    return requested
 
 
 def _rename(key: str, metric: Metric) -> str:
@@ -345,6 +347,8 @@ def evaluate_generator(
     ``precision`` applies to the generated images; reference features are always fp32 (they are
     computed once and cached, so their accuracy is worth more than their speed). ``protocol``
     picks the resize (``tf1``, the default, or clean-fid's ``clean``); results name it.
+    Metrics that score the generator itself (``cas``) get ``n``, ``seed``, the device and the
+    dataset named by ``ref``; they load no Inception network.
     """
     params = next(generator.parameters(), None)
     gen_device = (
@@ -352,8 +356,67 @@ def evaluate_generator(
         if device is not None
         else (params.device if params is not None else torch.device("cpu"))
     )
-    extractor = extractor or get_extractor(device=gen_device)
-    requested = _resolve(metrics, extractor)
+    requested = _resolve(metrics)
+    on_features = [m for m in requested if not m.kind.takes_generator]
+    on_generator = [m for m in requested if m.kind.takes_generator]
+    results: dict[str, object] = {}
+    if on_features:
+        results.update(
+            _score_generator_features(
+                generator,
+                on_features,
+                n=n,
+                ref=ref,
+                n_ref=n_ref,
+                batch_size=batch_size,
+                device=gen_device,
+                precision=precision,
+                seed=seed,
+                extractor=extractor or get_extractor(device=gen_device),
+                cache_dir=cache_dir,
+                data_root=data_root,
+                progress=progress,
+                protocol=protocol,
+            )
+        )
+    if on_generator:
+        context = GeneratorContext(
+            n=n,
+            seed=seed,
+            device=gen_device,
+            dataset=ref.split(":", 1)[0] if looks_like_dataset_spec(ref) else None,
+            data_root=None if data_root is None else os.fspath(data_root),
+        )
+        kinds = [m.kind.name for m in on_generator]
+        for metric in on_generator:
+            values = metric.score_generator(generator, context)
+            if kinds.count(metric.kind.name) > 1:  # cas1k and cas10k together
+                values = {_rename(key, metric): value for key, value in values.items()}
+            results.update(values)
+        results.setdefault("n_gen", max(m.n or n for m in on_generator))
+    return results
+
+
+def _score_generator_features(
+    generator: torch.nn.Module,
+    requested: list[Metric],
+    *,
+    n: int,
+    ref: str,
+    n_ref: int | None,
+    batch_size: int,
+    device: torch.device,
+    precision: str,
+    seed: int,
+    extractor: FeatureExtractor,
+    cache_dir: str | os.PathLike[str] | None,
+    data_root: str | os.PathLike[str] | None,
+    progress: bool,
+    protocol: str,
+) -> dict[str, object]:
+    """The Inception-feature metrics of :func:`evaluate_generator`."""
+    gen_device = device
+    _check_extractor(requested, extractor)
     version = protocol_version(protocol)
     ref_stats = stats_side(
         ref, requested, reference=True, protocol=version, extractor_hash=extractor.hash
@@ -424,8 +487,15 @@ def evaluate_images(
     ``n`` images of each side. Either side may be a statistics file (``mu`` and ``sigma``, see
     :mod:`gankit.metrics.stats_file`) for the metrics that need no more (FID).
     """
+    requested = _resolve(metrics)
+    if any(m.kind.takes_generator for m in requested):
+        names = ", ".join(m.name for m in requested if m.kind.takes_generator)
+        raise MetricError(
+            f"{names} scores a generator, not an image set; use `gankit eval RUN --metrics "
+            f"{names}`."
+        )
     extractor = extractor or get_extractor(device=device)
-    requested = _resolve(metrics, extractor)
+    _check_extractor(requested, extractor)
     version = protocol_version(protocol)
     if any(m.kind.needs_labels for m in requested):
         raise MetricError(

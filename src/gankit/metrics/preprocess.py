@@ -38,7 +38,8 @@ def protocol_version(protocol: str) -> str:
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Quantise generator output in [-1, 1] exactly as saving it to PNG would; uint8 passes through.
 
-    ``(x + 1) * 127.5``, rounded to nearest, clamped to [0, 255] (:func:`gankit.data.to_uint8`).
+    ``(x + 1) * 127.5``, rounded to nearest, clamped to [0, 255]
+    (:func:`gankit.data.transforms.to_uint8`).
     """
     if images.dtype == torch.uint8:
         return images

@@ -2,8 +2,13 @@
 
 ``fid10k`` = FID of 10,000 generated images against the first 10,000 images of the reference
 split; ``fid50k_full`` = 50,000 generated against the whole split; plain ``fid`` / ``kid`` /
-``pr`` / ``is`` take N from the caller. Each kind maps a generated and a reference
-:class:`FeatureSet` to a dict of named values.
+``pr`` / ``is`` take N from the caller. Most kinds map a generated and a reference
+:class:`FeatureSet` to a dict of named values; a few (class accuracy, ``cas``) score the
+generator itself and get it with a :class:`GeneratorContext`.
+
+The registry owns the names: config validation (``train.eval_metrics``), ``gankit eval``,
+in-training evaluation and ``gankit fid`` all look them up here, so a new metric is one new
+entry in :data:`KINDS` plus its module and test.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
 
 from gankit.errors import MetricError
 from gankit.metrics.density_coverage import density_coverage
@@ -24,6 +32,20 @@ from gankit.metrics.per_class import per_class_fid
 from gankit.metrics.precision_recall import precision_recall
 
 MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class GeneratorContext:
+    """What a metric that scores the generator itself may use besides the generator."""
+
+    n: int  # images to generate
+    seed: int  # seeds the latents and labels (same seed, same images)
+    device: torch.device
+    dataset: str | None  # the reference dataset's name (``fashion-mnist``), None for a stats file
+    data_root: str | None  # where that dataset is read
+
+
+GeneratorMetricFn = Callable[[nn.Module, GeneratorContext], dict[str, object]]
 
 
 def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
@@ -69,10 +91,31 @@ def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
     return {"is": mean, "is_std": std}
 
 
+def _cas(generator: nn.Module, ctx: GeneratorContext) -> dict[str, object]:
+    from gankit.metrics.class_accuracy import class_accuracy, get_classifier
+
+    if ctx.dataset is None:
+        raise MetricError(
+            "cas trains its classifier on the reference dataset; give the reference as a "
+            "dataset split (NAME:SPLIT), not a statistics file."
+        )
+    clf = get_classifier(ctx.dataset, root=ctx.data_root, device=str(ctx.device))
+    score = class_accuracy(generator, clf.model, n=ctx.n, seed=ctx.seed, device=str(ctx.device))
+    return {"cas": score, "cas_n": ctx.n, "classifier_test_accuracy": clf.test_accuracy}
+
+
+def _not_a_feature_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    raise MetricError("this metric scores a generator, not an image set.")  # pragma: no cover
+
+
 @dataclass(frozen=True)
 class MetricKind:
     """One metric: its function, whether it compares against a reference set, and whether a
-    statistics file (mean and covariance only) can stand in for the reference / generated side."""
+    statistics file (mean and covariance only) can stand in for the reference / generated side.
+
+    A kind with ``generator_fn`` scores the generator itself (no Inception features), so it
+    exists only where there is a generator: ``gankit eval`` and in-training evaluation.
+    """
 
     name: str
     fn: MetricFn
@@ -81,6 +124,11 @@ class MetricKind:
     needs_labels: bool = False
     ref_stats_ok: bool = False
     gen_stats_ok: bool = False
+    generator_fn: GeneratorMetricFn | None = None
+
+    @property
+    def takes_generator(self) -> bool:
+        return self.generator_fn is not None
 
 
 KINDS: dict[str, MetricKind] = {
@@ -91,6 +139,7 @@ KINDS: dict[str, MetricKind] = {
     "dc": MetricKind("dc", _dc),
     "ifid": MetricKind("ifid", _ifid, needs_labels=True),
     "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
+    "cas": MetricKind("cas", _not_a_feature_metric, needs_reference=False, generator_fn=_cas),
 }
 
 
@@ -106,6 +155,11 @@ class Metric:
 
     def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
         return self.kind.fn(gen, ref)
+
+    def score_generator(self, generator: nn.Module, ctx: GeneratorContext) -> dict[str, object]:
+        """Score a generator-taking metric (``cas``) with this name's N, else the context's."""
+        assert self.kind.generator_fn is not None
+        return self.kind.generator_fn(generator, replace(ctx, n=self.n or ctx.n))
 
 
 def _protocol_names() -> dict[str, Metric]:
@@ -145,3 +199,22 @@ def get_metric(name: str) -> Metric:
 def list_metrics() -> list[str]:
     """All registered protocol names."""
     return sorted(METRICS)
+
+
+def metric_kinds() -> list[str]:
+    """The registered metric kinds (``fid``, ``kid``, ..., ``cas``), in registry order."""
+    return list(KINDS)
+
+
+def unknown_metric_sentence(key: str, names: list[str]) -> str | None:
+    """None when every name is registered, else one sentence naming the first unknown one,
+    under ``key`` (a config key), and listing the valid names (for config validation)."""
+    for name in names:
+        try:
+            get_metric(name)
+        except MetricError:
+            return (
+                f"'{key}' has unknown metric {name!r}; registered metrics are "
+                f"{', '.join(KINDS)}, optionally sized like fid10k or fid50k_full."
+            )
+    return None

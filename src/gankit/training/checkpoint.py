@@ -18,8 +18,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from gankit.atomic import atomic_torch_save
+from gankit.atomic import atomic_torch_save, atomic_write_bytes
 from gankit.errors import CheckpointError
+from gankit.rundir import RunDir
 
 FORMAT = "gankit-checkpoint"
 VERSION = 1
@@ -202,3 +203,17 @@ def unwrap(module: nn.Module) -> nn.Module:
             module = module.module
         else:
             return module
+
+
+def keep_periodic_copy(run: RunDir, step: int, keep: int) -> None:
+    """Hard-link ``last.pt`` as ``step_XXXXXXX.pt`` (copy if links fail); keep the newest
+    ``keep`` such copies."""
+    target = run.checkpoints / f"step_{step:07d}.pt"
+    target.unlink(missing_ok=True)
+    try:
+        os.link(run.last, target)
+    except OSError:
+        atomic_write_bytes(target, run.last.read_bytes())
+    periodic = sorted(run.checkpoints.glob("step_*.pt"))
+    for old in periodic[:-keep]:
+        old.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,9 @@ from gankit.models import build_discriminator, build_generator
 from gankit.models.generation import draw_inputs
 from gankit.objectives import build_objective
 from gankit.rundir import RunDir
-from gankit.training import outputs
 from gankit.training.batches import InMemoryBatches
 from gankit.training.checkpoint import (
+    keep_periodic_copy,
     load_checkpoint,
     load_module_state,
     save_checkpoint,
@@ -55,8 +55,10 @@ from gankit.training.distributed import (
     shutdown_distributed,
 )
 from gankit.training.ema import EMA
+from gankit.training.events import Broadcast, Subscriber
+from gankit.training.outputs import standard_subscribers
 from gankit.training.precision import autocast_factory, make_scaler
-from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
+from gankit.training.progress import StatAverager, progress_display
 
 
 @dataclass
@@ -70,6 +72,19 @@ class TrainResult:
     img_per_s: float
     status: str  # "completed" | "interrupted"
     best_fid: float | None = None
+    is_main: bool = True  # False on the other ranks of a multi-process run (they print nothing)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-friendly summary ``gankit train --json`` prints."""
+        return {
+            "run_dir": str(self.run_dir),
+            "status": self.status,
+            "step": self.step,
+            "epochs": round(self.epochs_done, 3),
+            "wall_time_s": round(self.wall_time_s, 1),
+            "img_per_s": round(self.img_per_s, 1),
+            "best_fid": self.best_fid,
+        }
 
 
 def pick_device(name: str) -> torch.device:
@@ -136,7 +151,13 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
 
 
 class Trainer:
-    """Builds everything a run needs from a Config and trains it into a run directory."""
+    """Builds everything a run needs from a Config and trains it into a run directory.
+
+    The trainer owns the loop, the checkpoints and the best-checkpoint decision (``best_fid``,
+    ``best.pt``); what a run shows is left to subscribers of its events (see
+    :mod:`gankit.training.events`): the standard ones (metric log, sample grids, TensorBoard,
+    figures) and any ``subscribers`` given here, all on rank 0 only.
+    """
 
     def __init__(
         self,
@@ -146,9 +167,11 @@ class Trainer:
         resume: bool = False,
         force: bool = False,
         progress: bool = True,
+        subscribers: Sequence[Subscriber] = (),
     ) -> None:
         self.cfg = cfg
         self.progress = progress
+        self._extra_subscribers = list(subscribers)
         self.device = pick_device(cfg.train.device)
         self.dist: DistContext = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
@@ -186,10 +209,15 @@ class Trainer:
             atomic_write_text(self.run.config, dump_yaml(cfg))
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
-        self.tensorboard = (
-            maybe_tensorboard(cfg.train.tensorboard, self.run.root / "tensorboard")
+        self.events = (
+            Broadcast(
+                [
+                    *standard_subscribers(cfg, self.run, self.cond_classes),
+                    *self._extra_subscribers,
+                ]
+            )
             if self.dist.is_main
-            else NullLogger()
+            else Broadcast()  # other ranks show nothing
         )
 
     # ------------------------------------------------------------------ construction
@@ -276,6 +304,14 @@ class Trainer:
         if self.ema is not None:
             self.ema.recalibrate_batch_norm(self.cfg.train.batch_size, self.cond_classes)
 
+    def sampling_module(self) -> nn.Module:
+        """The generator used for pictures and evaluation: the EMA copy (batch-norm
+        statistics recomputed for the averaged weights) when enabled."""
+        if self.ema is None:
+            return unwrap(self.g)
+        self.recalibrate_ema()
+        return self.ema.module
+
     def state_dict(self) -> dict[str, Any]:
         self.recalibrate_ema()
         return {
@@ -326,7 +362,7 @@ class Trainer:
         state = self.state_dict()
         save_checkpoint(state, self.run.last)
         if periodic:
-            outputs.keep_periodic_copy(self.run, self.step, self.cfg.train.keep_checkpoints)
+            keep_periodic_copy(self.run, self.step, self.cfg.train.keep_checkpoints)
 
     # ------------------------------------------------------------------ one step
 
@@ -433,63 +469,111 @@ class Trainer:
         t = self.cfg.train
         self.g.train()
         self.d.train()
-        sampler = outputs.SampleWriter(self)
-        logger = self._logger = outputs.MetricLogger(self)
-        bar = outputs.progress_bar(self)
+        averager = self._averager = StatAverager(self.step)
+        bar = progress_display(
+            total=self.total_steps,
+            initial=self.step,
+            enabled=self.progress and self.dist.is_main,
+        )
         status = "completed"
         images_per_step = t.batch_size * self.objective.n_critic * self.dist.world_size
         with _StopRequest() as stop:
-            if self.step == 0 and self.dist.is_main:
-                sampler.write(self.step, epoch=0)
+            if self.step == 0:
+                self._emit_sample(epoch=0)
             while not self._done():
                 self._apply_lr()
                 started = time.perf_counter()
                 stats, epoch_ended = self.train_step()
-                logger.accumulate(stats)
+                averager.accumulate(stats)
                 log_now = self.step % t.log_every == 0 or self._done()
                 if log_now and self.device.type == "cuda":
                     torch.cuda.synchronize(self.device)
                 self.wall_time += time.perf_counter() - started
                 if log_now:
-                    row = logger.flush(images_per_step)
+                    row = averager.row(
+                        step=self.step,
+                        epoch=self._epochs_done(),
+                        wall_time=self.wall_time,
+                        images_per_step=images_per_step,
+                    )
+                    self.events.on_log(row)
                     bar.update_row(row)
-                    if not outputs.is_finite_row(row) or not outputs.params_finite(self):
+                    if not _finite_losses(row) or not _params_finite(self.g, self.d):
                         self._handle_divergence(row)
                 bar.advance()
                 checkpoint_due = t.checkpoint_every and self.step % t.checkpoint_every == 0
-                fid_due = t.fid_every and self.step % t.fid_every == 0
+                eval_due = t.fid_every and self.step % t.fid_every == 0
                 sample_due = epoch_ended if not t.sample_every else self.step % t.sample_every == 0
-                if fid_due:
-                    outputs.evaluate_fid(self)
-                if sample_due and self.dist.is_main:
-                    sampler.write(self.step, epoch=self.batches.cursor.epoch)
+                if eval_due:
+                    self.evaluate()
+                if sample_due:
+                    self._emit_sample(epoch=self.batches.cursor.epoch)
                 if epoch_ended or checkpoint_due:
                     self._checked_save(periodic=True)
                 if all_ranks_agree(stop.signal is not None, self.dist):
                     status = "interrupted"
                     break
             bar.close()
-            self.tensorboard.flush()
             if status == "completed" and t.fid_every and self.step % t.fid_every != 0:
-                outputs.evaluate_fid(self)
+                self.evaluate()
             self._checked_save(periodic=status == "completed")
-            if self.dist.is_main:
-                sampler.write(self.step, epoch=self.batches.cursor.epoch, final=True)
-        epochs_done = self.step * self.objective.n_critic / self.batches.batches_per_epoch
+            self._emit_sample(epoch=self.batches.cursor.epoch, final=True)
+            self.events.on_end(status)
         result = TrainResult(
             run_dir=self.run.root,
             step=self.step,
-            epochs_done=epochs_done,
+            epochs_done=self._epochs_done(),
             wall_time_s=self.wall_time,
             img_per_s=self.step * images_per_step / max(self.wall_time, 1e-9),
             status=status,
             best_fid=self.best_fid,
+            is_main=self.dist.is_main,
         )
         return result
 
+    def _epochs_done(self) -> float:
+        return self.step * self.objective.n_critic / self.batches.batches_per_epoch
+
+    def _emit_sample(self, *, epoch: int, final: bool = False) -> None:
+        """Hand the sampling generator to the subscribers (rank 0; EMA recalibrated once)."""
+        if self.dist.is_main and self.events.subscribers:
+            self.events.on_sample(self.step, self.sampling_module(), epoch=epoch, final=final)
+
+    def evaluate(self) -> dict[str, Any] | None:
+        """Score the sampling generator with the in-training metrics (rank 0), emit the
+        results, and keep ``best.pt`` when FID improved. Returns the results (None off rank 0)."""
+        if not self.dist.is_main:
+            return None
+        from gankit.metrics import evaluate_generator
+
+        t = self.cfg.train
+        started = time.perf_counter()
+        results: dict[str, Any] = evaluate_generator(
+            self.sampling_module(),
+            metrics=t.eval_metrics,
+            n=t.fid_n,
+            ref=f"{self.cfg.data.name}:{t.fid_ref}",
+            device=str(self.device),
+            seed=t.seed,
+            data_root=self.cfg.data.root,
+        )
+        results["eval_time_s"] = round(time.perf_counter() - started, 2)
+        self.events.on_eval(self.step, results)
+        self._keep_if_best(results)
+        return results
+
+    def _keep_if_best(self, results: Mapping[str, Any]) -> None:
+        """The best-checkpoint decision: lowest FID so far (runs without FID keep none)."""
+        fid = results.get("fid")
+        if not isinstance(fid, float) or not math.isfinite(fid):
+            return
+        if self.best_fid is None or fid < self.best_fid:
+            self.best_fid = fid
+            save_checkpoint(self.state_dict(), self.run.best)
+
     def _checked_save(self, *, periodic: bool) -> None:
         """Never write a checkpoint holding NaN weights over a good one."""
-        if not outputs.params_finite(self):
+        if not _params_finite(self.g, self.d):
             self._handle_divergence({"step": self.step})
             return
         self.save(periodic=periodic)
@@ -511,18 +595,18 @@ class Trainer:
             scale = self.lr_scale * self.cfg.train.rollback_lr_factor
             self._load(last)
             self.lr_scale = scale
-            self._logger.reset()  # its sums hold the NaN steps that were just undone
+            self._averager.reset(self.step)  # its sums hold the NaN steps that were just undone
             if self.dist.is_main:
                 self.run.truncate_metrics_after(self.step)  # drop the abandoned trajectory
-                self.run.append_metrics(
-                    {
-                        "kind": "event",
-                        "event": "rollback",
-                        "step": self.step,
-                        "from_step": diverged_at,
-                        "lr_scale": self.lr_scale,
-                    }
-                )
+            self.events.on_log(
+                {
+                    "kind": "event",
+                    "event": "rollback",
+                    "step": self.step,
+                    "from_step": diverged_at,
+                    "lr_scale": self.lr_scale,
+                }
+            )
             print(
                 f"Divergence detected at step {diverged_at}; rolled back to step {self.step} and "
                 f"scaled learning rates by {self.lr_scale:g}.",
@@ -533,6 +617,22 @@ class Trainer:
             f"Training diverged (NaN/Inf) by step {row.get('step', self.step)}; {where}; lower "
             "the learning rates or set train.on_divergence=rollback."
         )
+
+
+def _finite_losses(row: Mapping[str, Any]) -> bool:
+    """No logged loss is NaN or infinite."""
+    return all(
+        math.isfinite(v) for k, v in row.items() if k.endswith("loss") and isinstance(v, float)
+    )
+
+
+def _params_finite(*nets: nn.Module) -> bool:
+    """One fused reduction per network: cheap enough for every log interval."""
+    for net in nets:
+        total = torch.stack([p.detach().float().sum() for p in net.parameters()]).sum()
+        if not torch.isfinite(total):
+            return False
+    return True
 
 
 def _ema_bookkeeping(ema: EMA | None) -> dict[str, float | int] | None:

@@ -251,6 +251,38 @@ def _table(runs: Sequence[RunInfo], names: Sequence[str]) -> str:
     )
 
 
+# Fields of an eval row that describe how it was measured rather than what.
+_EVAL_BOOKKEEPING = {
+    "kind", "step", "source", "run", "ema", "n_gen", "ref", "n_ref", "protocol",
+    "feature_precision", "extractor", "eval_time_s", "time_s", "epoch",
+}
+
+
+def _last_evaluation(evals: list[dict[str, Any]]) -> str:
+    """Every value of the newest eval row, whatever metrics produced it: a metric added to
+    the registry shows up here without the report knowing its name."""
+    if not evals:
+        return ""
+    row = evals[-1]
+    values = [
+        (key, value)
+        for key, value in row.items()
+        if key not in _EVAL_BOOKKEEPING and as_float(value) is not None
+    ]
+    if not values:
+        return ""
+    cells = "".join(
+        f"<tr><td>{html.escape(key)}</td><td class=num>{as_float(value):.6g}</td></tr>"
+        for key, value in values
+    )
+    step = row.get("step")
+    where = f" (step {step})" if step is not None else ""
+    return (
+        f'<table class="evaluation"><caption>last evaluation{html.escape(where)}</caption>'
+        f"{cells}</table>"
+    )
+
+
 def _figure(img_html: str, caption: str) -> str:
     return f"<figure>{img_html}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
@@ -316,6 +348,7 @@ def _run_section(run: RunInfo, name: str, *, single: bool) -> str:
     parts.append('<div class="figs">' + "".join(figures) + "</div>")
     with_classes = [r for r in run.eval_rows if isinstance(r.get("ifid_classes"), list)]
     parts.append(_per_class_table(with_classes[-1] if with_classes else None))
+    parts.append(_last_evaluation(run.eval_rows))
     if run.config_text is not None:
         parts.append(
             "<details><summary>config.yaml</summary><pre>"

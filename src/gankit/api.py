@@ -1,0 +1,265 @@
+"""The public Python API: train, resume, evaluate, sample and compare runs.
+
+The command line is a thin layer over these functions (it parses arguments and prints what
+they return), so a script or a notebook gets exactly what ``gankit train`` / ``eval`` /
+``sample`` / ``compare`` do, with plain results: dataclasses and dicts, no printing. Errors a
+user can fix are :class:`gankit.errors.GankitError` subclasses carrying one sentence.
+
+    from gankit import api
+
+    result = api.train("dcgan-fashion", overrides=["train.steps=200"], out="runs/try")
+    scores = api.evaluate(result.run_dir, metrics=["fid", "kid"], n=2000)
+    batch = api.sample(result.run_dir, 16, seed=1)
+    api.compare([result.run_dir], "report.html")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gankit.config import Config, load_config, parse_override, set_key, validate
+from gankit.errors import GankitError
+from gankit.rundir import RunDir
+
+if TYPE_CHECKING:  # torch and the trainer load on first use: `gankit compare` needs neither
+    import torch
+
+    from gankit.training.events import Subscriber
+    from gankit.training.trainer import TrainResult
+
+__all__ = [
+    "SampleResult",
+    "Subscriber",
+    "TrainResult",
+    "compare",
+    "evaluate",
+    "prepare_config",
+    "resume",
+    "sample",
+    "train",
+]
+
+PathLike = str | os.PathLike[str]
+CHECKPOINTS = ("last", "best")
+
+
+def __getattr__(name: str) -> Any:
+    """``api.TrainResult`` and ``api.Subscriber`` without importing torch up front."""
+    if name == "TrainResult":
+        from gankit.training.trainer import TrainResult
+
+        return TrainResult
+    if name == "Subscriber":
+        from gankit.training.events import Subscriber
+
+        return Subscriber
+    raise AttributeError(f"module 'gankit.api' has no attribute {name!r}")
+
+
+def _check_checkpoint(checkpoint: str) -> str:
+    if checkpoint not in CHECKPOINTS:
+        raise GankitError(f"checkpoint must be last or best; got '{checkpoint}'.")
+    return checkpoint
+
+
+def prepare_config(
+    recipe_or_config: str | PathLike | Config | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    out: PathLike | None = None,
+    resume_from: PathLike | None = None,
+) -> tuple[Config, Path]:
+    """The validated config of a run and its directory, without training (``--dry-run``).
+
+    ``recipe_or_config`` is a recipe name, a YAML file or a :class:`Config` (default: the
+    default recipe); ``overrides`` are ``key=value`` strings as ``--set`` takes them;
+    ``resume_from`` reads the config stored in that run's checkpoint instead. The run
+    directory is ``out``, else ``output.dir/output.name`` (default ``runs/<recipe>``).
+    """
+    if resume_from is not None:
+        from gankit.training.resume import resume_config
+
+        cfg = resume_config(RunDir(resume_from), overrides)
+        out = resume_from
+    elif isinstance(recipe_or_config, Config):
+        cfg = _copy(recipe_or_config)
+        for text in overrides:
+            set_key(cfg, *parse_override(text))
+        validate(cfg)
+    else:
+        recipe = None if recipe_or_config is None else os.fspath(recipe_or_config)
+        cfg = load_config(recipe, list(overrides))
+    run_dir = Path(out) if out else Path(cfg.output.dir or "runs") / (cfg.output.name or "run")
+    cfg.output.dir, cfg.output.name = str(run_dir.parent), run_dir.name
+    return cfg, run_dir
+
+
+def _copy(cfg: Config) -> Config:
+    """An independent copy, so the caller's Config is never changed by overrides or paths."""
+    from gankit.config import from_dict, to_dict
+
+    return from_dict(to_dict(cfg))
+
+
+def train(
+    recipe_or_config: str | PathLike | Config | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    out: PathLike | None = None,
+    force: bool = False,
+    progress: bool = True,
+    subscribers: Sequence[Subscriber] = (),
+) -> TrainResult:
+    """Train a recipe, YAML file or Config into a new run directory and return the summary.
+
+    ``force`` replaces a run already in ``out``; ``subscribers`` hear the run's events
+    (:class:`gankit.training.events.Subscriber`) beside the standard outputs. The run stops
+    at its configured length or on SIGINT/SIGTERM (``status == "interrupted"``, resumable).
+    """
+    cfg, run_dir = prepare_config(recipe_or_config, overrides=overrides, out=out)
+    return _fit(cfg, run_dir, resume=False, force=force, progress=progress, subscribers=subscribers)
+
+
+def resume(
+    run_dir: PathLike,
+    *,
+    overrides: Sequence[str] = (),
+    progress: bool = True,
+    subscribers: Sequence[Subscriber] = (),
+) -> TrainResult:
+    """Continue the run in ``run_dir`` from ``checkpoints/last.pt`` (bit-exact: the same
+    result as an uninterrupted run), e.g. with ``overrides=["train.steps=5000"]`` to extend it.
+    """
+    cfg, path = prepare_config(overrides=overrides, resume_from=run_dir)
+    return _fit(cfg, path, resume=True, force=False, progress=progress, subscribers=subscribers)
+
+
+def _fit(
+    cfg: Config,
+    run_dir: Path,
+    *,
+    resume: bool,
+    force: bool,
+    progress: bool,
+    subscribers: Sequence[Subscriber],
+) -> TrainResult:
+    from gankit.training.trainer import Trainer
+
+    trainer = Trainer(
+        cfg, run_dir, resume=resume, force=force, progress=progress, subscribers=subscribers
+    )
+    return trainer.fit()
+
+
+def evaluate(
+    run_or_checkpoint: PathLike,
+    *,
+    metrics: str | Sequence[str] = ("fid", "kid"),
+    n: int = 10_000,
+    ref: str = "test",
+    seed: int = 0,
+    device: str = "cpu",
+    precision: str = "fp32",
+    protocol: str = "tf1",
+    checkpoint: str = "last",
+    record: bool = True,
+) -> dict[str, Any]:
+    """Score a run's generator (EMA weights when trained) with registered metrics.
+
+    ``ref`` is a split of the run's dataset (``test``), ``NAME:SPLIT``, or a statistics
+    ``.npz``; ``checkpoint`` picks ``last`` or ``best`` (falling back to ``last`` when the run
+    kept no best). With ``record`` the result is appended to the run's ``metrics.jsonl`` (as
+    ``source: gankit eval``) so reports show it. Returns the plain result dict: ``run``,
+    ``step``, ``ema``, the metric values and how they were measured.
+    """
+    from gankit.metrics import evaluate_generator
+    from gankit.training.generator_io import load_run
+
+    run = load_run(run_or_checkpoint, prefer=_check_checkpoint(checkpoint), device=device)
+    if ":" not in ref and not Path(ref).suffix:  # a split name; a .npz is a statistics file
+        ref = f"{run.config.data.name}:{ref}"
+    result: dict[str, Any] = {"run": str(run_or_checkpoint), "step": run.step, "ema": run.used_ema}
+    result.update(
+        evaluate_generator(
+            run.generator,
+            metrics=metrics,
+            n=n,
+            ref=ref,
+            device=device,
+            seed=seed,
+            precision=precision,
+            data_root=run.config.data.root,
+            protocol=protocol,
+        )
+    )
+    for row in result.get("ifid_classes", []):  # per-class rows name their class
+        if 0 <= row["class"] < len(run.class_names):
+            row["name"] = run.class_names[row["class"]]
+    if record and Path(run_or_checkpoint).is_dir():  # keep the score with the run
+        RunDir(run_or_checkpoint).append_metrics(
+            {"kind": "eval", "source": "gankit eval", **result}
+        )
+    return result
+
+
+@dataclass
+class SampleResult:
+    """Images drawn from a run: uint8 ``[N, C, H, W]`` on the CPU, their labels (None when
+    unconditional), the checkpoint step, whether EMA weights drew them, and where they were
+    written (None when not asked to)."""
+
+    images: torch.Tensor
+    labels: torch.Tensor | None
+    step: int
+    used_ema: bool
+    out: Path | None = None
+
+
+def sample(
+    run: PathLike,
+    n: int = 64,
+    *,
+    seed: int = 0,
+    class_index: int | None = None,
+    device: str = "cpu",
+    checkpoint: str = "last",
+    out: PathLike | None = None,
+) -> SampleResult:
+    """Draw ``n`` images (all of ``class_index``, or uniform labels) from a run or checkpoint.
+
+    The same seed draws the same images. ``out`` also writes them: a folder of PNGs, a
+    ``.npz`` (uint8 NHWC ``images`` and ``labels``) or a ``.png`` grid.
+    """
+    from gankit import sampling
+    from gankit.training.generator_io import load_run
+
+    target = None if out is None else Path(out)
+    if target is not None and target.suffix not in ("", ".npz", ".png"):
+        raise GankitError(
+            f"The output must be a folder, a .npz file or a .png grid; got '{target}'."
+        )
+    loaded = load_run(run, prefer=_check_checkpoint(checkpoint), device=device)
+    images, labels = sampling.sample_images(
+        loaded, n, seed=seed, class_index=class_index, device=device
+    )
+    if target is not None and target.suffix == ".npz":
+        sampling.write_npz(target, images, labels)
+    elif target is not None and target.suffix == ".png":
+        from gankit.viz.grid import save_grid
+
+        save_grid(images, target, nrow=max(1, int(len(images) ** 0.5)))
+    elif target is not None:
+        sampling.write_folder(target, images)
+    return SampleResult(images, labels, loaded.step, loaded.used_ema, target)
+
+
+def compare(runs: Sequence[PathLike], out: PathLike = "report.html") -> Path:
+    """One self-contained HTML report over ``runs`` (a table, curves, samples); returns its
+    path (``out/report.html`` when ``out`` is a folder)."""
+    from gankit.viz.report import write_compare_report
+
+    return write_compare_report([Path(r) for r in runs], Path(out))
