@@ -118,3 +118,19 @@ def test_shipped_generator_samples_with_no_data(
         images = run.generator(z, y)
     assert images.shape[1:] == torch.Size(run.image_shape)
     assert images.min() >= -1 and images.max() <= 1 and images.std() > 0.05
+
+
+def test_api_loads_and_samples_a_pretrained_generator(
+    conditional_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gankit import api
+
+    export_generator(conditional_run, tmp_path / "tiny.safetensors", notes={"fid10k": "9.9"})
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    assert api.pretrained_models()["tiny"]["fid10k"] == "9.9"
+    g = api.load_pretrained("tiny")
+    assert not g.training and g.num_classes == 10
+    batch = api.sample("pretrained:tiny", 6, class_index=3, seed=2)
+    assert batch.images.shape[0] == 6 and set(batch.labels.tolist()) == {3}
+    again = api.sample("pretrained:tiny", 6, class_index=3, seed=2)
+    assert torch.equal(batch.images, again.images)

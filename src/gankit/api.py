@@ -11,6 +11,9 @@ user can fix are :class:`gankit.errors.GankitError` subclasses carrying one sent
     scores = api.evaluate(result.run_dir, metrics=["fid", "kid"], n=2000)
     batch = api.sample(result.run_dir, 16, seed=1)
     api.compare([result.run_dir], "report.html")
+
+    g = api.load_pretrained("best-fashion")   # ships with gankit: no data, no training
+    batch = api.sample("pretrained:best-fashion", 16, class_index=3)
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ __all__ = [
     "TrainResult",
     "compare",
     "evaluate",
+    "load_pretrained",
+    "pretrained_models",
     "prepare_config",
     "resume",
     "sample",
@@ -263,3 +268,22 @@ def compare(runs: Sequence[PathLike], out: PathLike = "report.html") -> Path:
     from gankit.viz.report import write_compare_report
 
     return write_compare_report([Path(r) for r in runs], Path(out))
+
+
+def pretrained_models() -> dict[str, dict[str, str]]:
+    """The generators that ship with this install, each with its header fields (recipe,
+    commit, the FID it measured and against what)."""
+    from gankit import pretrained
+
+    return {name: pretrained.describe(name) for name in pretrained.available()}
+
+
+def load_pretrained(name: str, *, device: str = "cpu") -> torch.nn.Module:
+    """A generator that ships with gankit, in eval mode: ``g(z, y)`` maps ``z`` of shape
+    ``[N, g.z_dim]`` (and labels ``y`` when ``g.num_classes``) to images in [-1, 1].
+
+    Every function here that takes a run also takes ``"pretrained:NAME"``.
+    """
+    from gankit.training.generator_io import load_run
+
+    return load_run(f"pretrained:{name}", device=device).generator
