@@ -1,5 +1,9 @@
 """GAN objectives: adversarial loss pairs, penalties (GP, R1, weight clip), ACGAN aux loss and
-DiffAugment, composed by :func:`build_objective` into the one object the trainer calls."""
+DiffAugment, composed by :func:`build_objective` into the one object the trainer calls.
+
+Loss names belong to the ``LOSSES`` registry; importing a loss module registers it, so a new
+loss is one module imported here plus its test.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from gankit.objectives.losses import (
     AdversarialLoss,
     discriminator_accuracy,
     get_loss,
+    register_loss,
 )
 from gankit.objectives.objective import Objective, build_objective
 from gankit.objectives.penalties import (
@@ -36,4 +41,5 @@ __all__ = [
     "gradient_penalty",
     "r1_penalty",
     "r1_penalty_from",
+    "register_loss",
 ]
