@@ -81,6 +81,8 @@ class ObjectiveConfig:
     n_critic: int = 1
     gp_weight: float = 0.0  # WGAN-GP lambda
     r1_weight: float = 0.0  # R1 gamma
+    # Lazy R1 (StyleGAN2): apply it every k-th discriminator step with weight k * gamma.
+    r1_every: int = 1
     weight_clip: float = 0.0  # WGAN clip value; 0 disables
     aux_weight: float = 1.0  # ACGAN class-loss weight
     # ACGAN: also train D's class head on generated images (Odena et al.). False trains it on
@@ -346,6 +348,7 @@ def validate(cfg: Config) -> Config:
     positive = {
         "train.batch_size": t.batch_size,
         "objective.n_critic": o.n_critic,
+        "objective.r1_every": o.r1_every,
         "model.z_dim": cfg.model.z_dim,
         "model.generator.width": cfg.model.generator.width,
         "model.discriminator.width": cfg.model.discriminator.width,

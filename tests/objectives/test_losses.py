@@ -104,6 +104,6 @@ def test_registry_is_the_config_choice_list_and_rejects_unknown():
     from gankit.config import all_choices
 
     assert all_choices()["objective.loss"] == L.LOSSES.names()
-    assert {"minimax", "nonsaturating", "lsgan", "wasserstein", "hinge"} <= set(L.LOSSES)
+    assert {"minimax", "nonsaturating", "lsgan", "wasserstein", "hinge", "rpgan"} <= set(L.LOSSES)
     with pytest.raises(ConfigError, match=r"'objective\.loss' must be one of .*hinge.*; got"):
         L.get_loss("wgan")

@@ -2,7 +2,7 @@
 DiffAugment, composed by :func:`build_objective` into the one object the trainer calls.
 
 Loss names belong to the ``LOSSES`` registry; importing a loss module registers it, so a new
-loss is one module imported here plus its test.
+loss is one module imported here (see ``relativistic``) plus its test.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from gankit.objectives.penalties import (
     r1_penalty,
     r1_penalty_from,
 )
+from gankit.objectives.relativistic import RPGAN, rpgan_d_loss, rpgan_g_loss
 
 __all__ = [
     "LOSSES",
+    "RPGAN",
     "AdversarialLoss",
     "DiffAugment",
     "Objective",
@@ -42,4 +44,6 @@ __all__ = [
     "r1_penalty",
     "r1_penalty_from",
     "register_loss",
+    "rpgan_d_loss",
+    "rpgan_g_loss",
 ]
