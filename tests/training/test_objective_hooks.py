@@ -51,3 +51,16 @@ def test_lazy_r1_resumes_on_the_same_steps(tmp_path) -> None:
     for net in ("generator", "discriminator"):
         for key, value in a[net].items():
             assert torch.equal(value, b[net][key]), f"{net}.{key}"
+
+
+def test_compiled_discriminator_is_skipped_only_on_double_backward_steps(tmp_path) -> None:
+    """The trainer asks the objective, not the penalty weights, which D a step may use."""
+    overrides = tiny_overrides(**{"objective.r1_weight": 1.0, "objective.r1_every": 3})
+    trainer = Trainer(load_config("dcgan-fashion", overrides), tmp_path / "run", progress=False)
+    try:
+        compiled = object()  # stands in for torch.compile(d): never called here
+        trainer.d_fwd = compiled
+        chosen = [trainer._d_for(step) for step in range(6)]
+        assert chosen == [trainer.d, compiled, compiled, trainer.d, compiled, compiled]
+    finally:
+        trainer.run.release_writer_lock()
