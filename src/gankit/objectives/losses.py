@@ -18,6 +18,10 @@ wasserstein    mean(l_fake) - mean(l_real)                -mean(l_fake)
 hinge          relu(1 - l_real) + relu(1 + l_fake)        -mean(l_fake)
 =============  =========================================  =====================================
 
+Each pair is registered in ``LOSSES`` under its config name; losses defined in other modules
+register themselves the same way (the relativistic ``rpgan`` in
+:mod:`gankit.objectives.relativistic`).
+
 The real and fake discriminator terms are summed (not averaged), as in the DCGAN reference.
 One-sided label smoothing (Salimans et al. 2016) only moves the *real* target and only exists
 for the losses that have a target (BCE and least squares).
