@@ -155,15 +155,13 @@ def gankit_points(run_dir: Path) -> list[tuple[float, Path]]:
     return sorted(points)
 
 
-def thin(points: list[tuple[float, Path]], every: float) -> list[tuple[float, Path]]:
-    """Keep a point at least ``every`` minutes after the last kept one, and always the last."""
-    kept: list[tuple[float, Path]] = []
-    for point in points:
-        if not kept or point[0] - kept[-1][0] >= every:
-            kept.append(point)
-    if points and kept[-1] != points[-1]:
-        kept.append(points[-1])
-    return kept
+def nearest(points: list[tuple[float, Path]], minutes: list[float]) -> list[tuple[float, Path]]:
+    """The checkpoint nearest each requested minute (once each), and always the last one:
+    dense where a crossing is expected, sparse where the curve is flat."""
+    kept = {min(points, key=lambda p: abs(p[0] - m)) for m in minutes} if points else set()
+    if points:
+        kept.add(points[-1])
+    return sorted(kept)
 
 
 def fid_of(checkpoint: Path, n: int, *, peer: bool, precision: str) -> float:
@@ -197,7 +195,8 @@ def score(args: argparse.Namespace) -> dict:
     timeline = json.loads((args.peer / "timeline.json").read_text())
     peer_facts = ("img_per_s", "cpu_share", "minutes", "iterations")
     last_peer = peer_points(args.peer)[-1][1]
-    peer_final = fid_of(last_peer, args.confirm_n, peer=True, precision="fp32")
+    confirm = args.confirm_n > 0
+    peer_final = fid_of(last_peer, args.confirm_n, peer=True, precision="fp32") if confirm else None
     result = {
         "cpu": cpu_model(),
         "commit": git_commit(),
@@ -207,30 +206,35 @@ def score(args: argparse.Namespace) -> dict:
         "peer": {
             "dir": args.peer.name,
             "curve": peer_curve,
-            "final_fid_confirm": round(peer_final, 3),
+            "final_fid_confirm": None if peer_final is None else round(peer_final, 3),
             **{key: timeline[key] for key in peer_facts if key in timeline},
         },
         "runs": [],
     }
     target = peer_curve[-1]["fid"]
     for run_dir in args.run:
-        curve = curve_of(thin(gankit_points(run_dir), args.every), peer=False)
+        curve = curve_of(nearest(gankit_points(run_dir), args.at), peer=False)
         crossing = first_crossing(curve, target)
         entry: dict = {"dir": run_dir.name, "curve": curve, "crossing": crossing}
         if crossing is not None:
-            confirm = fid_of(
+            peer_minutes = result["peer"]["curve"][-1]["minutes"]
+            entry["speedup"] = round(peer_minutes / crossing["minutes"], 2)
+        if crossing is not None and confirm:
+            confirmed = fid_of(
                 run_dir / "checkpoints" / crossing["checkpoint"], args.confirm_n,
                 peer=False, precision="fp32",
             )  # fmt: skip
-            entry["crossing_fid_confirm"] = round(confirm, 3)
-            peer_minutes = result["peer"]["curve"][-1]["minutes"]
-            entry["speedup"] = round(peer_minutes / crossing["minutes"], 2)
+            entry["crossing_fid_confirm"] = round(confirmed, 3)
         result["runs"].append(entry)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 # ------------------------------------------------------------------------------ 5. report
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def report(results_path: Path, plot: Path | None) -> str:
@@ -246,7 +250,7 @@ def report(results_path: Path, plot: Path | None) -> str:
         f"({target['fid']:.2f}) at | FID-{m} there | speed-up |",
         "| --- | --- | --- | --- |",
         f"| canonical DCGAN example | {target['minutes']:.1f} min | "
-        f"{peer['final_fid_confirm']:.2f} | 1x |",
+        f"{_fmt(peer['final_fid_confirm'])} | 1x |",
     ]
     for run in result["runs"]:
         crossing = run["crossing"]
@@ -255,7 +259,7 @@ def report(results_path: Path, plot: Path | None) -> str:
             continue
         lines.append(
             f"| {run['dir']} | {crossing['minutes']:.2f} min | "
-            f"{run['crossing_fid_confirm']:.2f} | {run['speedup']:.1f}x |"
+            f"{_fmt(run.get('crossing_fid_confirm'))} | {run['speedup']:.1f}x |"
         )
     text = "\n".join(lines)
     if plot is not None:
@@ -305,8 +309,11 @@ def main() -> int:
     p.add_argument("--peer", type=Path, required=True)
     p.add_argument("--run", type=Path, action="append", default=[])
     p.add_argument("--n", type=int, default=2000)
-    p.add_argument("--confirm-n", type=int, default=10000)
-    p.add_argument("--every", type=float, default=2.0, help="minutes between scored points")
+    p.add_argument("--confirm-n", type=int, default=10000, help="0 skips the confirmations")
+    p.add_argument(
+        "--at", type=lambda text: [float(v) for v in text.split(",")],
+        default=[1, 2, 3, 4, 6, 10, 20, 30], help="training minutes to score (nearest checkpoint)",
+    )
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("report", help="table and plot from a score file")

@@ -230,12 +230,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_recipes(_args: argparse.Namespace) -> int:
-    from gankit.config import list_recipes
+    from gankit.config import all_choices, list_recipes
 
     recipes = list_recipes()
     width = max(len(n) for n in recipes)
     for name, desc in recipes.items():
         print(f"{name:<{width}}  {desc}")
+    table = all_choices()
+    key_width = max(len(k) for k in table)
+    print("\nChoices (--set KEY=VALUE):")
+    for key, names in table.items():
+        print(f"  {key:<{key_width}}  {', '.join(names)}")
     return 0
 
 
@@ -394,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="report.html")
     c.set_defaults(func=cmd_compare)
 
-    r = sub.add_parser("recipes", help="list built-in recipes")
+    r = sub.add_parser("recipes", help="list built-in recipes and the valid names of each choice")
     r.set_defaults(func=cmd_recipes)
 
     d = sub.add_parser("data", help="find, verify or fetch datasets")

@@ -21,10 +21,8 @@ from typing import Any
 import yaml
 
 from gankit.errors import ConfigError
+from gankit.registry import names_of, registry_of
 
-LOSSES = ("minimax", "nonsaturating", "lsgan", "wasserstein", "hinge")
-CONDITIONING = ("none", "concat", "acgan", "projection")
-ARCHS = ("mlp", "dcgan", "resnet")
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -50,12 +48,12 @@ class DataConfig:
 class NetConfig:
     """One network's backbone options; unused options are ignored by backbones that lack them."""
 
-    arch: str = "dcgan"
+    arch: str = "dcgan"  # a registered backbone: gankit recipes lists them
     width: int = 64  # base channels (ngf / ndf) or hidden units scale for the MLP
-    norm: str = "batch"  # batch | none (generator: conditional BN is used for projection)
+    norm: str = "batch"  # a registered norm (generator: its class-conditional form for projection)
     spectral_norm: bool = False
     dropout: float = 0.0
-    activation: str = "relu"  # relu | leaky_relu
+    activation: str = "relu"  # a registered activation
     bn_momentum: float = 0.1  # PyTorch convention: Keras momentum 0.8 == PyTorch 0.2
     attention_res: int | None = None  # put a self-attention block at this feature-map size
 
@@ -65,7 +63,7 @@ class ModelConfig:
     """Generator, discriminator and how labels condition them."""
 
     z_dim: int = 100
-    conditioning: str = "none"  # none | concat | acgan | projection
+    conditioning: str = "none"  # a registered conditioning
     embed_dim: int = 100  # ACGAN label embedding size
     # Projection only: the generator also reads one-hot(y) concatenated to z, beside conditional
     # BN. Class-wise BN scales alone learn the class slowly on a CPU budget (see cgan-pd-fashion).
@@ -78,11 +76,13 @@ class ModelConfig:
 class ObjectiveConfig:
     """Adversarial loss, penalties and auxiliary terms; the trainer never sees the math."""
 
-    loss: str = "nonsaturating"
+    loss: str = "nonsaturating"  # a registered adversarial loss
     label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
     n_critic: int = 1
     gp_weight: float = 0.0  # WGAN-GP lambda
     r1_weight: float = 0.0  # R1 gamma
+    # Lazy R1 (StyleGAN2): apply it every k-th discriminator step with weight k * gamma.
+    r1_every: int = 1
     weight_clip: float = 0.0  # WGAN clip value; 0 disables
     aux_weight: float = 1.0  # ACGAN class-loss weight
     # ACGAN: also train D's class head on generated images (Odena et al.). False trains it on
@@ -169,15 +169,21 @@ class Config:
 
 DEFAULT_RECIPE = "dcgan-fashion"
 
+# Keys naming an implementation: the valid names belong to the registry of that kind (see
+# gankit.registry), filled by the modules that implement each choice; the config holds no list.
+NAMED_CHOICES: dict[str, str] = {
+    "objective.loss": "loss",
+    "model.conditioning": "conditioning",
+    "model.generator.arch": "backbone",
+    "model.discriminator.arch": "backbone",
+    "model.generator.norm": "norm",
+    "model.discriminator.norm": "norm",
+    "model.generator.activation": "activation",
+    "model.discriminator.activation": "activation",
+}
+
+# Keys whose few values are settings of the trainer or data pipeline, not pluggable code.
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "objective.loss": LOSSES,
-    "model.conditioning": CONDITIONING,
-    "model.generator.arch": ARCHS,
-    "model.discriminator.arch": ARCHS,
-    "model.generator.norm": ("batch", "none"),
-    "model.discriminator.norm": ("batch", "none"),
-    "model.generator.activation": ("relu", "leaky_relu"),
-    "model.discriminator.activation": ("relu", "leaky_relu"),
     "train.precision": PRECISIONS,
     "train.on_divergence": ("stop", "rollback"),
     "data.scale": ("symmetric", "unit"),
@@ -326,9 +332,17 @@ def parse_override(text: str) -> tuple[str, Any]:
 # ----------------------------------------------------------------------------- validation
 
 
+def all_choices() -> dict[str, tuple[str, ...]]:
+    """Every key with a closed set of values -> its valid values (registries included)."""
+    named = {key: names_of(kind) for key, kind in NAMED_CHOICES.items()}
+    return {**named, **_CHOICES}
+
+
 def validate(cfg: Config) -> Config:
     """Check choices and ranges that the type system cannot express."""
     flat = to_dict(cfg)
+    for key, kind in NAMED_CHOICES.items():
+        registry_of(kind).check(_get(flat, key), key=key)
     for key, choices in _CHOICES.items():
         value = _get(flat, key)
         if value not in choices:
@@ -337,6 +351,7 @@ def validate(cfg: Config) -> Config:
     positive = {
         "train.batch_size": t.batch_size,
         "objective.n_critic": o.n_critic,
+        "objective.r1_every": o.r1_every,
         "model.z_dim": cfg.model.z_dim,
         "model.generator.width": cfg.model.generator.width,
         "model.discriminator.width": cfg.model.discriminator.width,

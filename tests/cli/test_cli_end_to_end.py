@@ -80,12 +80,17 @@ def test_dry_run_prints_resolved_config(capsys) -> None:
     assert "batch_size: 7" in out and "arch: mlp" in out
 
 
-def test_recipes_lists_one_line_each(capsys) -> None:
+def test_recipes_lists_one_line_each_then_the_registered_choices(capsys) -> None:
     assert main(["recipes"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    recipes, choices = capsys.readouterr().out.split("\nChoices (--set KEY=VALUE):\n")
+    lines = recipes.strip().splitlines()
     names = [line.split()[0] for line in lines]
     assert "dcgan-fashion" in names and "mlp-gan-fashion" in names
     assert all(len(line.split()) > 1 for line in lines)
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in choices.strip().splitlines()}
+    assert "hinge" in rows["objective.loss"].split(", ")
+    assert rows["model.discriminator.arch"].split(", ") == ["dcgan", "mlp", "resnet"]
+    assert rows["train.precision"] == "fp32, bf16, fp16"
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,27 @@
 
 ``build_generator`` / ``build_discriminator`` turn a :class:`~gankit.config.ModelConfig` into a
 network for a given image shape and label count. Backbone (``arch``) and conditioning are
-independent settings; see :mod:`gankit.models.base` for how labels enter each network.
+independent settings, each named in its registry (:mod:`gankit.models.backbone`,
+:mod:`gankit.models.conditioning`); see :mod:`gankit.models.base` for how labels enter.
 """
 
 from __future__ import annotations
 
+from gankit.models.backbone import BACKBONES, Backbone, register_backbone, supported_sizes
 from gankit.models.base import Discriminator, Generator
-from gankit.models.build import (
-    SUPPORTED_SIZES,
-    build_discriminator,
-    build_generator,
-    count_parameters,
-)
+from gankit.models.build import build_discriminator, build_generator, count_parameters
+from gankit.models.conditioning import CONDITIONINGS, Conditioning, register_conditioning
+
+# Importing a backbone module registers it: a new backbone adds its import here.
 from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gankit.models.mlp import MLPDiscriminator, MLPGenerator
 from gankit.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
-    "SUPPORTED_SIZES",
+    "BACKBONES",
+    "CONDITIONINGS",
+    "Backbone",
+    "Conditioning",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "Discriminator",
@@ -31,4 +34,7 @@ __all__ = [
     "build_discriminator",
     "build_generator",
     "count_parameters",
+    "register_backbone",
+    "register_conditioning",
+    "supported_sizes",
 ]

@@ -38,11 +38,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from gankit.models.conditioning import get_conditioning
 from gankit.nn.init import dcgan_init, xavier_init
 from gankit.nn.layers import one_hot
 from gankit.nn.spectral import apply_spectral_norm
-
-LABELLED = ("concat", "acgan", "projection")
 
 
 def _missing_labels(kind: str, conditioning: str) -> ValueError:
@@ -71,20 +70,19 @@ class Generator(nn.Module):
         label_input: bool = False,
     ) -> None:
         super().__init__()
+        how = get_conditioning(conditioning)
         self.z_dim = int(z_dim)
         self.image_shape = tuple(int(s) for s in image_shape)
         self.conditioning = conditioning
-        self.num_classes = int(num_classes) if conditioning in LABELLED else 0
-        self.conditional_bn = conditioning == "projection"
+        self.num_classes = int(num_classes) if how.labelled else 0
+        self.conditional_bn = how.g_conditional_bn
         self.label_embed: nn.Embedding | None = None
         self.acgan_multiply = False
-        self.one_hot_input = conditioning == "concat" or (
-            conditioning == "projection" and label_input
-        )
+        self.one_hot_input = how.g_one_hot or (how.g_conditional_bn and label_input)
         in_dim = self.z_dim
         if self.one_hot_input:
             in_dim += self.num_classes
-        elif conditioning == "acgan":
+        elif how.g_embedding:
             # N(0, 1) init, as nn.Embedding's default: z * e(y) keeps a unit-scale latent.
             self.label_embed = nn.Embedding(self.num_classes, embed_dim)
             self.acgan_multiply = embed_dim == self.z_dim
@@ -136,13 +134,14 @@ class Discriminator(nn.Module):
         flat_input: bool = False,
     ) -> None:
         super().__init__()
+        self.how = how = get_conditioning(conditioning)
         self.image_shape = tuple(int(s) for s in image_shape)
         self.conditioning = conditioning
-        self.num_classes = int(num_classes) if conditioning in LABELLED else 0
+        self.num_classes = int(num_classes) if how.labelled else 0
         self.flat_input = flat_input
-        self.needs_labels = conditioning in ("concat", "projection")
+        self.needs_labels = how.d_needs_labels
         c, h, w = self.image_shape
-        extra = self.num_classes if conditioning == "concat" else 0
+        extra = self.num_classes if how.d_one_hot else 0
         # Input channels (conv) or features (MLP) the first layer must accept.
         self.in_channels = c + extra
         self.in_features = c * h * w + extra
@@ -165,11 +164,11 @@ class Discriminator(nn.Module):
         self.adv_head = init_fn(nn.Linear(feature_dim, 1))
         self.class_head = (
             init_fn(nn.Linear(feature_dim, self.num_classes))
-            if self.conditioning == "acgan"
+            if self.how.d_class_head
             else None
         )
         self.embed: nn.Embedding | None = None
-        if self.conditioning == "projection":
+        if self.how.d_projection:
             self.embed = nn.Embedding(self.num_classes, projection_dim or feature_dim)
             if init == "dcgan":
                 nn.init.normal_(self.embed.weight, 0.0, 0.02)
@@ -191,7 +190,7 @@ class Discriminator(nn.Module):
     def condition_input(self, x: Tensor, y: Tensor | None) -> Tensor:
         if self.flat_input:
             x = x.flatten(1)
-        if self.conditioning != "concat":
+        if not self.how.d_one_hot:
             return x
         labels = one_hot(y, self.num_classes, x.dtype)  # type: ignore[arg-type]
         if self.flat_input:

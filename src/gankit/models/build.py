@@ -1,47 +1,30 @@
-"""Config -> network, with one-sentence ``ConfigError`` for every unsupported combination."""
+"""Config -> network, with one-sentence ``ConfigError`` for every unsupported combination.
+
+Names are looked up in the registries (backbones, conditionings, norms, activations); the checks
+here are about combinations: image size against the backbone, labels against the conditioning.
+"""
 
 from __future__ import annotations
 
 from torch import nn
 
-from gankit.config import ARCHS, CONDITIONING, ModelConfig, NetConfig
+from gankit.config import ModelConfig, NetConfig
 from gankit.errors import ConfigError
+from gankit.models.backbone import get_backbone
 from gankit.models.base import Discriminator, Generator
-from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
-from gankit.models.mlp import MLPDiscriminator, MLPGenerator
-from gankit.models.resnet import ResNetDiscriminator, ResNetGenerator
-
-# Square image sizes each convolutional backbone is defined for; the MLP takes any shape.
-SUPPORTED_SIZES: dict[str, tuple[int, ...]] = {
-    "dcgan": (16, 28, 32, 64),
-    "resnet": (16, 28, 32, 64),
-}
-
-_GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator, "resnet": ResNetGenerator}
-_DISCRIMINATORS = {
-    "mlp": MLPDiscriminator,
-    "dcgan": DCGANDiscriminator,
-    "resnet": ResNetDiscriminator,
-}
+from gankit.models.conditioning import CONDITIONINGS
+from gankit.nn.layers import ACTIVATIONS
+from gankit.nn.norm import NORMS
 
 
 def _check(
     cfg: ModelConfig, net: NetConfig, who: str, image_shape, num_classes: int
 ) -> tuple[int, int, int]:
     key = f"model.{who}"
-    if net.arch not in ARCHS:
-        raise ConfigError(f"'{key}.arch' must be one of {', '.join(ARCHS)}; got '{net.arch}'.")
-    if cfg.conditioning not in CONDITIONING:
-        raise ConfigError(
-            f"'model.conditioning' must be one of {', '.join(CONDITIONING)}; "
-            f"got '{cfg.conditioning}'."
-        )
-    for field, choices in (("norm", ("batch", "none")), ("activation", ("relu", "leaky_relu"))):
-        value = getattr(net, field)
-        if value not in choices:
-            raise ConfigError(
-                f"'{key}.{field}' must be one of {', '.join(choices)}; got '{value}'."
-            )
+    backbone = get_backbone(net.arch, key=f"{key}.arch")
+    conditioning = CONDITIONINGS.get(cfg.conditioning)
+    NORMS.check(net.norm, key=f"{key}.norm")
+    ACTIVATIONS.check(net.activation, key=f"{key}.activation")
     if net.width < 1:
         raise ConfigError(f"'{key}.width' must be positive; got {net.width}.")
     if cfg.z_dim < 1:
@@ -53,8 +36,8 @@ def _check(
     if len(shape) != 3 or min(shape) < 1:
         raise ConfigError(f"image_shape must be (channels, height, width); got {image_shape!r}.")
     c, h, w = shape
-    if net.arch in SUPPORTED_SIZES:
-        sizes = SUPPORTED_SIZES[net.arch]
+    if backbone.sizes is not None:
+        sizes = backbone.sizes
         if h != w or h not in sizes:
             raise ConfigError(
                 f"The {net.arch} {who} supports square images of "
@@ -63,22 +46,24 @@ def _check(
             )
     elif net.attention_res is not None:
         raise ConfigError(
-            f"'{key}.attention_res' needs a convolutional backbone (dcgan or resnet); "
-            "set it to null for the mlp."
+            f"'{key}.attention_res' needs a convolutional backbone; the {net.arch} has no "
+            "feature maps, so set it to null."
         )
-    if cfg.conditioning != "none" and num_classes < 2:
+    if conditioning.labelled and num_classes < 2:
         raise ConfigError(
             f"Conditioning '{cfg.conditioning}' needs a labelled dataset with at least 2 "
             f"classes (got {num_classes}); set model.conditioning=none."
         )
-    if cfg.conditioning == "acgan" and cfg.embed_dim < 1:
-        raise ConfigError(f"'model.embed_dim' must be positive for acgan; got {cfg.embed_dim}.")
-    if cfg.label_input and cfg.conditioning != "projection":
+    if conditioning.g_embedding and cfg.embed_dim < 1:
+        raise ConfigError(
+            f"'model.embed_dim' must be positive for {cfg.conditioning}; got {cfg.embed_dim}."
+        )
+    if cfg.label_input and not conditioning.g_conditional_bn:
         raise ConfigError(
             "'model.label_input' adds one-hot labels to a projection generator's input; "
             f"conditioning '{cfg.conditioning}' already decides that, so set it to false."
         )
-    if who == "generator" and cfg.conditioning == "projection" and net.norm != "batch":
+    if who == "generator" and conditioning.g_conditional_bn and net.norm != "batch":
         raise ConfigError(
             "A projection generator carries its labels through conditional batch norm; "
             "set model.generator.norm=batch."
@@ -96,7 +81,7 @@ def build_generator(
     """
     net = cfg.generator
     shape = _check(cfg, net, "generator", image_shape, num_classes)
-    return _GENERATORS[net.arch](
+    return get_backbone(net.arch).generator(
         net,
         z_dim=cfg.z_dim,
         image_shape=shape,
@@ -113,7 +98,7 @@ def build_discriminator(
     """The discriminator of ``cfg.discriminator.arch``; returns ``(adv [N], class [N,K]|None)``."""
     net = cfg.discriminator
     shape = _check(cfg, net, "discriminator", image_shape, num_classes)
-    return _DISCRIMINATORS[net.arch](
+    return get_backbone(net.arch).discriminator(
         net, image_shape=shape, num_classes=num_classes, conditioning=cfg.conditioning
     )
 

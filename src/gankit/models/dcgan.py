@@ -27,12 +27,12 @@ import math
 from torch import Tensor, nn
 
 from gankit.config import NetConfig
-from gankit.errors import ConfigError
+from gankit.models.backbone import Backbone, check_attention, register_backbone
 from gankit.models.base import Discriminator, Generator
 from gankit.nn.attention import SelfAttention
 from gankit.nn.init import dcgan_init
 from gankit.nn.layers import make_activation
-from gankit.nn.norm import ConditionalBatchNorm, batch_norm
+from gankit.nn.norm import is_conditional, make_norm
 from gankit.nn.spectral import apply_spectral_norm
 
 # image size -> side of the smallest feature map
@@ -52,14 +52,6 @@ def discriminator_attention_sizes(size: int) -> list[int]:
     return [size // 2**i for i in range(1, num_doublings(size) + 1)]
 
 
-def check_attention(res: int | None, sizes: list[int], who: str) -> None:
-    if res is not None and res not in sizes:
-        raise ConfigError(
-            f"'model.{who}.attention_res' is {res}, but this {who} has feature maps of size "
-            f"{', '.join(map(str, sizes))}; pick one of them or null."
-        )
-
-
 class _Stage(nn.Module):
     """layer -> [norm] -> activation -> [dropout] -> [self-attention]."""
 
@@ -75,15 +67,8 @@ class _Stage(nn.Module):
     ) -> None:
         super().__init__()
         self.layer = layer
-        self.conditional = norm == "conditional"
-        if norm == "conditional":
-            self.norm: nn.Module = ConditionalBatchNorm(
-                channels, num_classes, momentum=net.bn_momentum
-            )
-        elif norm == "batch":
-            self.norm = batch_norm(channels, momentum=net.bn_momentum)
-        else:
-            self.norm = nn.Identity()
+        self.norm = make_norm(norm, channels, num_classes=num_classes, momentum=net.bn_momentum)
+        self.conditional = is_conditional(self.norm)
         self.act = make_activation(net.activation)
         self.drop = nn.Dropout(net.dropout) if net.dropout > 0 else nn.Identity()
         self.attn = SelfAttention(channels) if attention else nn.Identity()
@@ -111,12 +96,10 @@ class DCGANGenerator(Generator):
         c_img, size, _ = self.image_shape
         base, n_up = BASE_SIZE[size], num_doublings(size)
         check_attention(net.attention_res, generator_attention_sizes(size), "generator")
-        if net.norm == "batch":
-            norm = "conditional" if self.conditional_bn else "batch"
-        else:
-            norm = "none"
+        norm = net.norm
+        norm_classes = self.num_classes if self.conditional_bn else 0
         chans = [net.width * 2 ** (n_up - 1 - i) for i in range(n_up)]
-        stage = dict(norm=norm, num_classes=self.num_classes, net=net)
+        stage = dict(norm=norm, num_classes=norm_classes, net=net)
         project = nn.Sequential(
             nn.Linear(self.in_dim, chans[0] * base * base, bias=norm == "none"),
             _Unflatten(chans[0], base),
@@ -148,7 +131,7 @@ class DCGANDiscriminator(Discriminator):
         size = self.image_shape[1]
         base, n_down = BASE_SIZE[size], num_doublings(size)
         check_attention(net.attention_res, discriminator_attention_sizes(size), "discriminator")
-        norm = "batch" if net.norm == "batch" else "none"
+        norm = net.norm
         chans = [net.width * 2**i for i in range(n_down)]
         stages = []
         c_in = self.in_channels
@@ -182,3 +165,8 @@ class DCGANDiscriminator(Discriminator):
 
     def projection_features(self, h: Tensor) -> Tensor:
         return h.view(h.shape[0], self.feature_channels, -1).sum(dim=2)
+
+
+register_backbone(
+    Backbone("dcgan", DCGANGenerator, DCGANDiscriminator, sizes=tuple(sorted(BASE_SIZE)))
+)

@@ -18,30 +18,27 @@ import itertools
 from torch import Tensor, nn
 
 from gankit.config import NetConfig
+from gankit.models.backbone import Backbone, register_backbone
 from gankit.models.base import Discriminator, Generator
 from gankit.nn.init import dcgan_init
 from gankit.nn.layers import make_activation
-from gankit.nn.norm import ConditionalBatchNorm, batch_norm
+from gankit.nn.norm import is_conditional, make_norm
 from gankit.nn.spectral import apply_spectral_norm
 
 
 class _Dense(nn.Module):
-    """linear -> [norm] -> activation -> [dropout]; the norm may be class-conditional."""
+    """linear -> [norm] -> activation -> [dropout]; the norm is class-conditional when
+    ``num_classes`` > 0 (a projection generator)."""
 
     def __init__(
         self, c_in: int, c_out: int, *, norm: str, num_classes: int, net: NetConfig
     ) -> None:
         super().__init__()
         self.linear = nn.Linear(c_in, c_out, bias=norm == "none")
-        self.conditional = norm == "conditional"
-        if norm == "conditional":
-            self.norm: nn.Module = ConditionalBatchNorm(
-                c_out, num_classes, momentum=net.bn_momentum, dims=1
-            )
-        elif norm == "batch":
-            self.norm = batch_norm(c_out, momentum=net.bn_momentum, dims=1)
-        else:
-            self.norm = nn.Identity()
+        self.norm = make_norm(
+            norm, c_out, num_classes=num_classes, momentum=net.bn_momentum, dims=1
+        )
+        self.conditional = is_conditional(self.norm)
         self.act = make_activation(net.activation)
         self.drop = nn.Dropout(net.dropout) if net.dropout > 0 else nn.Identity()
 
@@ -51,12 +48,6 @@ class _Dense(nn.Module):
         return self.drop(self.act(h))
 
 
-def _hidden_norm(net: NetConfig, conditional: bool) -> str:
-    if net.norm != "batch":
-        return "none"
-    return "conditional" if conditional else "batch"
-
-
 class MLPGenerator(Generator):
     """``z -> 4w -> 8w -> 16w -> C*H*W -> tanh``, reshaped to ``[N, C, H, W]``."""
 
@@ -64,9 +55,9 @@ class MLPGenerator(Generator):
         super().__init__(**kwargs)
         w = net.width
         sizes = [self.in_dim, 4 * w, 8 * w, 16 * w]
-        norm = _hidden_norm(net, self.conditional_bn)
+        norm_classes = self.num_classes if self.conditional_bn else 0
         self.blocks = nn.ModuleList(
-            _Dense(a, b, norm="none" if i == 0 else norm, num_classes=self.num_classes, net=net)
+            _Dense(a, b, norm="none" if i == 0 else net.norm, num_classes=norm_classes, net=net)
             for i, (a, b) in enumerate(itertools.pairwise(sizes))
         )
         c, h, w_img = self.image_shape
@@ -89,13 +80,15 @@ class MLPDiscriminator(Discriminator):
     def __init__(self, net: NetConfig, **kwargs) -> None:
         super().__init__(flat_input=True, **kwargs)
         w = net.width
-        norm = "batch" if net.norm == "batch" else "none"
         self.blocks = nn.Sequential(
             _Dense(self.in_features, 8 * w, norm="none", num_classes=0, net=net),
-            _Dense(8 * w, 4 * w, norm=norm, num_classes=0, net=net),
+            _Dense(8 * w, 4 * w, norm=net.norm, num_classes=0, net=net),
         )
         dcgan_init(self)
         self.build_heads(4 * w, init="dcgan", spectral_norm=net.spectral_norm)
 
     def features(self, x: Tensor) -> Tensor:
         return self.blocks(x)
+
+
+register_backbone(Backbone("mlp", MLPGenerator, MLPDiscriminator, sizes=None))

@@ -28,12 +28,12 @@ import itertools
 from torch import Tensor, nn
 
 from gankit.config import NetConfig
-from gankit.errors import ConfigError
+from gankit.models.backbone import Backbone, check_attention, register_backbone
 from gankit.models.base import Discriminator, Generator
 from gankit.nn.attention import SelfAttention
 from gankit.nn.init import xavier_init
 from gankit.nn.layers import make_activation
-from gankit.nn.norm import batch_norm
+from gankit.nn.norm import make_norm
 from gankit.nn.resblocks import DBlock, GBlock, OptimizedDBlock
 from gankit.nn.spectral import apply_spectral_norm
 
@@ -60,14 +60,6 @@ def discriminator_attention_sizes(size: int) -> list[int]:
     return sizes
 
 
-def _check_attention(res: int | None, sizes: list[int], who: str) -> None:
-    if res is not None and res not in sizes:
-        raise ConfigError(
-            f"'model.{who}.attention_res' is {res}, but this {who} has feature maps of size "
-            f"{', '.join(map(str, sizes))}; pick one of them or null."
-        )
-
-
 class ResNetGenerator(Generator):
     """Linear to ``b x b``, up-blocks, BN-ReLU-conv3x3-tanh."""
 
@@ -75,12 +67,9 @@ class ResNetGenerator(Generator):
         super().__init__(**kwargs)
         c_img, size, _ = self.image_shape
         base = BASE_SIZE[size]
-        _check_attention(net.attention_res, generator_attention_sizes(size), "generator")
+        check_attention(net.attention_res, generator_attention_sizes(size), "generator")
         chans = [m * net.width for m in G_CHANNELS[size]]
-        if net.norm == "batch":
-            block_norm = "conditional" if self.conditional_bn else "batch"
-        else:
-            block_norm = "none"
+        block_norm = "conditional" if net.norm == "batch" and self.conditional_bn else net.norm
         self.base_shape = (chans[0], base, base)
         self.linear = xavier_init(nn.Linear(self.in_dim, chans[0] * base * base))
         self.blocks = nn.ModuleList(
@@ -100,11 +89,8 @@ class ResNetGenerator(Generator):
             SelfAttention(c) if net.attention_res == base * 2**i else nn.Identity()
             for i, c in enumerate(chans)
         )
-        self.out_norm = (
-            batch_norm(chans[-1], momentum=net.bn_momentum)
-            if net.norm == "batch"
-            else nn.Identity()
-        )
+        # Plain (not class-conditional) before the output conv, as in the reference code.
+        self.out_norm = make_norm(net.norm, chans[-1], momentum=net.bn_momentum)
         self.out_act = make_activation(net.activation)
         self.out_conv = xavier_init(nn.Conv2d(chans[-1], c_img, 3, padding=1))
         if net.spectral_norm:
@@ -125,8 +111,8 @@ class ResNetDiscriminator(Discriminator):
     def __init__(self, net: NetConfig, **kwargs) -> None:
         super().__init__(**kwargs)
         size = self.image_shape[1]
-        _check_attention(net.attention_res, discriminator_attention_sizes(size), "discriminator")
-        norm = "batch" if net.norm == "batch" else "none"
+        check_attention(net.attention_res, discriminator_attention_sizes(size), "discriminator")
+        norm = net.norm
         layers: list[nn.Module] = []
         c_in, res, placed = self.in_channels, size, False
         for i, (mult, down) in enumerate(D_BLOCKS[size]):
@@ -156,3 +142,8 @@ class ResNetDiscriminator(Discriminator):
 
     def features(self, x: Tensor) -> Tensor:
         return self.blocks(x).sum(dim=(2, 3))
+
+
+register_backbone(
+    Backbone("resnet", ResNetGenerator, ResNetDiscriminator, sizes=tuple(sorted(BASE_SIZE)))
+)

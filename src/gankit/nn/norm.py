@@ -1,12 +1,28 @@
-"""Batch norm constructors and class-conditional batch norm.
+"""Batch norm constructors, class-conditional batch norm and the norm registry.
 
 ``batch_norm`` exists to make one peer bug impossible: ``nn.BatchNorm2d(c, 0.8)`` sets *eps*
 (the second positional argument) to 0.8, not momentum. Here momentum is keyword-only.
+
+``NORMS`` owns the names ``model.<net>.norm`` accepts. Each entry is a factory
+``(channels, *, num_classes, momentum, dims) -> nn.Module``; ``num_classes > 0`` asks for the
+class-conditional form (a projection generator's layers), which a norm without one may ignore.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from torch import Tensor, nn
+
+from gankit.registry import Registry
+
+
+class NormFactory(Protocol):
+    """Builds one normalisation layer for ``channels`` features."""
+
+    def __call__(
+        self, channels: int, *, num_classes: int = 0, momentum: float = 0.1, dims: int = 2
+    ) -> nn.Module: ...
 
 
 def batch_norm(num_features: int, *, momentum: float = 0.1, dims: int = 2, affine: bool = True):
@@ -46,3 +62,36 @@ class ConditionalBatchNorm(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, num_classes={self.num_classes}"
+
+
+NORMS: Registry[NormFactory] = Registry("norm")
+
+
+@NORMS.register("batch")
+def _batch(
+    channels: int, *, num_classes: int = 0, momentum: float = 0.1, dims: int = 2
+) -> nn.Module:
+    """Batch norm; per-class scale and shift when ``num_classes`` > 0."""
+    if num_classes > 0:
+        return ConditionalBatchNorm(channels, num_classes, momentum=momentum, dims=dims)
+    return batch_norm(channels, momentum=momentum, dims=dims)
+
+
+@NORMS.register("none")
+def _identity(
+    channels: int, *, num_classes: int = 0, momentum: float = 0.1, dims: int = 2
+) -> nn.Module:
+    """No normalisation (WGAN-GP critics, where batch statistics break the penalty)."""
+    return nn.Identity()
+
+
+def make_norm(
+    name: str, channels: int, *, num_classes: int = 0, momentum: float = 0.1, dims: int = 2
+) -> nn.Module:
+    """A normalisation layer by registered name (see the module docstring)."""
+    return NORMS.get(name)(channels, num_classes=num_classes, momentum=momentum, dims=dims)
+
+
+def is_conditional(norm: nn.Module) -> bool:
+    """Whether ``norm`` must be called as ``norm(x, y)`` with the class labels."""
+    return isinstance(norm, ConditionalBatchNorm)

@@ -29,19 +29,17 @@ from torch import Tensor, nn
 
 from gankit.nn.init import xavier_init
 from gankit.nn.layers import make_activation
-from gankit.nn.norm import ConditionalBatchNorm, batch_norm
+from gankit.nn.norm import make_norm
 
 _RES_GAIN = math.sqrt(2.0)
 
 
 def _norm(kind: str, channels: int, num_classes: int, momentum: float) -> nn.Module:
-    if kind == "batch":
-        return batch_norm(channels, momentum=momentum)
+    """``conditional`` is the class-conditional form of ``batch``; other kinds are registered
+    norm names (:data:`gankit.nn.norm.NORMS`)."""
     if kind == "conditional":
-        return ConditionalBatchNorm(channels, num_classes, momentum=momentum)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"unknown norm '{kind}'; use batch, conditional or none")
+        return make_norm("batch", channels, num_classes=num_classes, momentum=momentum)
+    return make_norm(kind, channels, momentum=momentum)
 
 
 def _conv(c_in: int, c_out: int, k: int, gain: float) -> nn.Conv2d:

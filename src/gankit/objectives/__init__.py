@@ -1,5 +1,9 @@
 """GAN objectives: adversarial loss pairs, penalties (GP, R1, weight clip), ACGAN aux loss and
-DiffAugment, composed by :func:`build_objective` into the one object the trainer calls."""
+DiffAugment, composed by :func:`build_objective` into the one object the trainer calls.
+
+Loss names belong to the ``LOSSES`` registry; importing a loss module registers it, so a new
+loss is one module imported here (see ``relativistic``) plus its test.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from gankit.objectives.losses import (
     AdversarialLoss,
     discriminator_accuracy,
     get_loss,
+    register_loss,
 )
 from gankit.objectives.objective import Objective, build_objective
 from gankit.objectives.penalties import (
@@ -18,9 +23,11 @@ from gankit.objectives.penalties import (
     r1_penalty,
     r1_penalty_from,
 )
+from gankit.objectives.relativistic import RPGAN, rpgan_d_loss, rpgan_g_loss
 
 __all__ = [
     "LOSSES",
+    "RPGAN",
     "AdversarialLoss",
     "DiffAugment",
     "Objective",
@@ -36,4 +43,7 @@ __all__ = [
     "gradient_penalty",
     "r1_penalty",
     "r1_penalty_from",
+    "register_loss",
+    "rpgan_d_loss",
+    "rpgan_g_loss",
 ]

@@ -18,6 +18,10 @@ wasserstein    mean(l_fake) - mean(l_real)                -mean(l_fake)
 hinge          relu(1 - l_real) + relu(1 + l_fake)        -mean(l_fake)
 =============  =========================================  =====================================
 
+Each pair is registered in ``LOSSES`` under its config name; losses defined in other modules
+register themselves the same way (the relativistic ``rpgan`` in
+:mod:`gankit.objectives.relativistic`).
+
 The real and fake discriminator terms are summed (not averaged), as in the DCGAN reference.
 One-sided label smoothing (Salimans et al. 2016) only moves the *real* target and only exists
 for the losses that have a target (BCE and least squares).
@@ -41,10 +45,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.errors import ConfigError
+from gankit.registry import Registry
 
 
-def _f32(x: Tensor) -> Tensor:
+def upcast(x: Tensor) -> Tensor:
     """Loss math in at least float32: bf16 logits lose too many bits in softplus / squares."""
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
@@ -57,7 +61,7 @@ def bce_d_loss(real: Tensor, fake: Tensor, *, real_target: float = 1.0) -> Tenso
 
     BCE(l, t) = t * softplus(-l) + (1 - t) * softplus(l), which is exact and overflow-free.
     """
-    real, fake = _f32(real), _f32(fake)
+    real, fake = upcast(real), upcast(fake)
     loss_real = F.softplus(-real).mean()
     if real_target != 1.0:
         loss_real = real_target * loss_real + (1.0 - real_target) * F.softplus(real).mean()
@@ -66,12 +70,12 @@ def bce_d_loss(real: Tensor, fake: Tensor, *, real_target: float = 1.0) -> Tenso
 
 def minimax_g_loss(fake: Tensor) -> Tensor:
     """Original (saturating) G objective: minimise log(1 - D(G(z))) = -softplus(l)."""
-    return -F.softplus(_f32(fake)).mean()
+    return -F.softplus(upcast(fake)).mean()
 
 
 def nonsaturating_g_loss(fake: Tensor) -> Tensor:
     """Non-saturating G objective: minimise -log D(G(z)) = softplus(-l)."""
-    return F.softplus(-_f32(fake)).mean()
+    return F.softplus(-upcast(fake)).mean()
 
 
 # ----------------------------------------------------------------------------- least squares
@@ -79,13 +83,13 @@ def nonsaturating_g_loss(fake: Tensor) -> Tensor:
 
 def lsgan_d_loss(real: Tensor, fake: Tensor, *, real_target: float = 1.0) -> Tensor:
     """LSGAN (Mao et al. 2017, a=0, b=1): 0.5 E[(D(x) - b)^2] + 0.5 E[(D(G(z)) - a)^2]."""
-    real, fake = _f32(real), _f32(fake)
+    real, fake = upcast(real), upcast(fake)
     return 0.5 * (real - real_target).pow(2).mean() + 0.5 * fake.pow(2).mean()
 
 
 def lsgan_g_loss(fake: Tensor) -> Tensor:
     """LSGAN generator (c=1): 0.5 E[(D(G(z)) - 1)^2]."""
-    return 0.5 * (_f32(fake) - 1.0).pow(2).mean()
+    return 0.5 * (upcast(fake) - 1.0).pow(2).mean()
 
 
 # ----------------------------------------------------------------------------- critic losses
@@ -93,22 +97,22 @@ def lsgan_g_loss(fake: Tensor) -> Tensor:
 
 def wasserstein_d_loss(real: Tensor, fake: Tensor) -> Tensor:
     """WGAN critic: minimise E[D(G(z))] - E[D(x)] (the negative Wasserstein estimate)."""
-    return _f32(fake).mean() - _f32(real).mean()
+    return upcast(fake).mean() - upcast(real).mean()
 
 
 def wasserstein_g_loss(fake: Tensor) -> Tensor:
     """WGAN generator: minimise -E[D(G(z))]."""
-    return -_f32(fake).mean()
+    return -upcast(fake).mean()
 
 
 def hinge_d_loss(real: Tensor, fake: Tensor) -> Tensor:
     """Hinge D (Lim & Ye 2017; SNGAN, SAGAN): E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]."""
-    return F.relu(1.0 - _f32(real)).mean() + F.relu(1.0 + _f32(fake)).mean()
+    return F.relu(1.0 - upcast(real)).mean() + F.relu(1.0 + upcast(fake)).mean()
 
 
 def hinge_g_loss(fake: Tensor) -> Tensor:
     """Hinge G: minimise -E[D(G(z))], the same as the Wasserstein generator."""
-    return -_f32(fake).mean()
+    return -upcast(fake).mean()
 
 
 # ----------------------------------------------------------------------------- accuracy
@@ -122,7 +126,7 @@ def discriminator_accuracy(real: Tensor, fake: Tensor, rule: str) -> tuple[Tenso
     midpoint of the two batch means); see the module docstring for which loss uses which.
     No ``.item()``: the values stay on the device so logging causes no host sync.
     """
-    real, fake = _f32(real.detach()), _f32(fake.detach())
+    real, fake = upcast(real.detach()), upcast(fake.detach())
     if rule == "zero":
         threshold: Tensor | float = 0.0
     elif rule == "half":
@@ -141,13 +145,20 @@ def discriminator_accuracy(real: Tensor, fake: Tensor, rule: str) -> tuple[Tenso
 
 @dataclass(frozen=True)
 class AdversarialLoss:
-    """One D/G loss pair plus the facts the objective needs about it."""
+    """One D/G loss pair plus the facts the objective needs about it.
+
+    ``g_needs_real``: the generator term also reads the discriminator's logits on the real batch
+    (relativistic losses); the objective then scores the real batch in the generator step and
+    calls ``g(fake_logits, real_logits)``. ``d_stats`` adds loss-specific logged values.
+    """
 
     name: str
     d: Callable[..., Tensor]  # d(real_logits, fake_logits[, real_target=]) -> loss
-    g: Callable[[Tensor], Tensor]  # g(fake_logits) -> loss
+    g: Callable[..., Tensor]  # g(fake_logits) -> loss, or g(fake_logits, real_logits)
     accuracy_rule: str  # "zero" | "half" | "midpoint"
     has_target: bool  # True when one-sided label smoothing is meaningful
+    g_needs_real: bool = False
+    d_stats: Callable[[Tensor, Tensor], dict[str, Tensor]] | None = None
 
     def d_loss(self, real: Tensor, fake: Tensor, *, label_smoothing: float = 0.0) -> Tensor:
         """The discriminator loss, with the real target moved to 1 - label_smoothing."""
@@ -155,25 +166,50 @@ class AdversarialLoss:
             return self.d(real, fake, real_target=1.0 - label_smoothing)
         return self.d(real, fake)
 
+    def g_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
+        """The generator loss; ``real`` (real-batch logits) is required iff ``g_needs_real``."""
+        if not self.g_needs_real:
+            return self.g(fake)
+        if real is None:
+            raise ValueError(f"the {self.name} generator loss needs the real-batch logits")
+        return self.g(fake, real)
 
-LOSSES: dict[str, AdversarialLoss] = {
-    "minimax": AdversarialLoss("minimax", bce_d_loss, minimax_g_loss, "zero", True),
-    "nonsaturating": AdversarialLoss(
-        "nonsaturating", bce_d_loss, nonsaturating_g_loss, "zero", True
-    ),
-    "lsgan": AdversarialLoss("lsgan", lsgan_d_loss, lsgan_g_loss, "half", True),
-    "wasserstein": AdversarialLoss(
-        "wasserstein", wasserstein_d_loss, wasserstein_g_loss, "midpoint", False
-    ),
-    "hinge": AdversarialLoss("hinge", hinge_d_loss, hinge_g_loss, "zero", False),
-}
+    def stats(self, real: Tensor, fake: Tensor) -> dict[str, Tensor]:
+        """Loss-specific detached stats of a discriminator step (empty for most losses)."""
+        if self.d_stats is None:
+            return {}
+        return {k: v.detach() for k, v in self.d_stats(real, fake).items()}
+
+
+LOSSES: Registry[AdversarialLoss] = Registry("loss", key="objective.loss")
+
+
+def register_loss(loss: AdversarialLoss) -> AdversarialLoss:
+    """Make ``loss`` selectable as ``objective.loss: <loss.name>``; returns it unchanged."""
+    return LOSSES.add(loss.name, loss)
 
 
 def get_loss(name: str) -> AdversarialLoss:
     """Look a loss pair up by its config name (``objective.loss``)."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise ConfigError(
-            f"'objective.loss' must be one of {', '.join(LOSSES)}; got '{name}'."
-        ) from None
+    return LOSSES.get(name)
+
+
+def _wasserstein_distance(real: Tensor, fake: Tensor) -> dict[str, Tensor]:
+    """The critic's estimate of the Wasserstein distance on this batch, logged as ``w_dist``."""
+    return {"w_dist": real.float().mean() - fake.float().mean()}
+
+
+register_loss(AdversarialLoss("minimax", bce_d_loss, minimax_g_loss, "zero", True))
+register_loss(AdversarialLoss("nonsaturating", bce_d_loss, nonsaturating_g_loss, "zero", True))
+register_loss(AdversarialLoss("lsgan", lsgan_d_loss, lsgan_g_loss, "half", True))
+register_loss(
+    AdversarialLoss(
+        "wasserstein",
+        wasserstein_d_loss,
+        wasserstein_g_loss,
+        "midpoint",
+        False,
+        d_stats=_wasserstein_distance,
+    )
+)
+register_loss(AdversarialLoss("hinge", hinge_d_loss, hinge_g_loss, "zero", False))

@@ -1,9 +1,14 @@
 """The training objective: adversarial loss + penalties + auxiliary loss + augmentation.
 
-The trainer only ever calls :meth:`Objective.d_loss`, :meth:`Objective.g_loss` and
-:meth:`Objective.after_d_step` and reads :attr:`Objective.n_critic`; which GAN variant is
-being trained (DCGAN, WGAN, WGAN-GP, LSGAN, ACGAN, SNGAN, ...) is decided here by the config,
-never by flag branches in the training loop.
+The trainer only ever calls :meth:`Objective.d_loss`, :meth:`Objective.g_loss`,
+:meth:`Objective.after_d_step` and :meth:`Objective.needs_double_backward` and reads
+:attr:`Objective.n_critic`; which GAN variant is being trained (DCGAN, WGAN, WGAN-GP, LSGAN,
+ACGAN, SNGAN, RpGAN, ...) is decided here by the config, never by flag branches in the loop.
+
+The trainer hands every call what any loss could need (the real batch to the generator step,
+the index of the discriminator step), so a loss whose generator term reads real logits
+(relativistic pairing) or a regulariser applied every k-th step (lazy R1) needs no trainer
+change: the objective decides what to use.
 
 Returned stats are detached 0-d tensors so that logging them never forces a device sync; the
 trainer converts them with ``.item()`` only on the steps it logs.
@@ -53,6 +58,7 @@ class Objective:
         label_smoothing: float = 0.0,
         gp_weight: float = 0.0,
         r1_weight: float = 0.0,
+        r1_every: int = 1,
         weight_clip: float = 0.0,
         aux_weight: float = 1.0,
         aux: str = "auto",
@@ -64,6 +70,9 @@ class Objective:
         self.label_smoothing = float(label_smoothing)
         self.gp_weight = float(gp_weight)
         self.r1_weight = float(r1_weight)
+        self.r1_every = int(r1_every)
+        if self.r1_every < 1:
+            raise ValueError(f"r1_every must be at least 1, got {r1_every}")
         self.weight_clip = float(weight_clip)
         self.aux_weight = float(aux_weight)
         self.aux = aux if self.aux_weight > 0 else "off"
@@ -75,6 +84,8 @@ class Objective:
         for name in ("label_smoothing", "gp_weight", "r1_weight", "weight_clip"):
             if getattr(self, name):
                 parts.append(f"{name}={getattr(self, name)}")
+        if self.r1_weight and self.r1_every != 1:
+            parts.append(f"r1_every={self.r1_every}")
         if self.aux != "off":
             parts.append(f"aux={self.aux}:{self.aux_weight}")
         if self.augment:
@@ -82,6 +93,20 @@ class Objective:
         return f"Objective({', '.join(parts)})"
 
     # ------------------------------------------------------------------------- helpers
+
+    def r1_due(self, d_step: int) -> bool:
+        """R1 runs on discriminator steps ``0, k, 2k, ...`` (lazy regularisation, Karras et al.
+        2020: the penalty changes slowly, so every k-th step with k times the weight gives the
+        same expected gradient for a k-th of the double-backward cost)."""
+        return self.r1_weight > 0 and d_step % self.r1_every == 0
+
+    def needs_double_backward(self, d_step: int) -> bool:
+        """Whether discriminator step ``d_step`` differentiates a gradient (GP or R1).
+
+        Double backward cannot run through a ``torch.compile``d discriminator, so the trainer
+        asks this, not the penalty weights, to pick the compiled or the eager network.
+        """
+        return self.gp_weight > 0 or self.r1_due(d_step)
 
     def _aug(self, x: Tensor) -> Tensor:
         return self.augment(x) if self.augment is not None else x
@@ -112,10 +137,17 @@ class Objective:
         fake: Tensor,
         y_real: Tensor | None = None,
         y_fake: Tensor | None = None,
+        *,
+        d_step: int = 0,
     ) -> tuple[Tensor, Stats]:
-        """Discriminator loss and its stats. ``fake`` is detached here (G gets no gradient)."""
+        """Discriminator loss and its stats. ``fake`` is detached here (G gets no gradient).
+
+        ``d_step`` counts discriminator updates from 0 over the whole run (the trainer passes
+        ``step * n_critic + i``, so a resumed run regularises on the same steps).
+        """
         fake = fake.detach()
-        if self.r1_weight > 0:  # R1 reuses the real forward pass: track grads w.r.t. the input
+        r1_now = self.r1_due(d_step)
+        if r1_now:  # R1 reuses the real forward pass: track grads w.r.t. the input
             real = real.detach().requires_grad_(True)
         real_adv, real_cls = _call_d(d, self._aug(real), y_real)
         fake_adv, fake_cls = _call_d(d, self._aug(fake), y_fake)
@@ -123,15 +155,14 @@ class Objective:
         total = self.loss.d_loss(real_adv, fake_adv, label_smoothing=self.label_smoothing)
         real_acc, fake_acc = discriminator_accuracy(real_adv, fake_adv, self.loss.accuracy_rule)
         stats: Stats = {"d_real_acc": real_acc, "d_fake_acc": fake_acc}
-        if self.loss.name == "wasserstein":
-            stats["w_dist"] = (real_adv.float().mean() - fake_adv.float().mean()).detach()
+        stats.update(self.loss.stats(real_adv, fake_adv))
 
         if self.gp_weight > 0:
             gp = gradient_penalty(d, real, fake, y=y_real, weight=self.gp_weight)
             total = total + gp
             stats["gp"] = gp.detach()
-        if self.r1_weight > 0:
-            r1 = r1_penalty(real_adv, real, gamma=self.r1_weight)
+        if r1_now:
+            r1 = r1_penalty(real_adv, real, gamma=self.r1_weight * self.r1_every)
             total = total + r1
             stats["r1"] = r1.detach()
         if self._use_aux(real_cls, y_real):
@@ -149,11 +180,30 @@ class Objective:
         return total, stats
 
     def g_loss(
-        self, d: nn.Module, fake: Tensor, y_fake: Tensor | None = None
+        self,
+        d: nn.Module,
+        fake: Tensor,
+        y_fake: Tensor | None = None,
+        *,
+        real: Tensor | None = None,
+        y_real: Tensor | None = None,
     ) -> tuple[Tensor, Stats]:
-        """Generator loss (gradients flow through D into ``fake``) and its stats."""
+        """Generator loss (gradients flow through D into ``fake``) and its stats.
+
+        ``real`` / ``y_real`` (the step's real batch) are read only by losses that declare
+        ``g_needs_real``; their logits are constants here (no gradient reaches D or the data).
+        """
         fake_adv, fake_cls = _call_d(d, self._aug(fake), y_fake)
-        total = self.loss.g(fake_adv)
+        real_adv = None
+        if self.loss.g_needs_real:
+            if real is None:
+                raise ValueError(
+                    f"The {self.loss.name} generator loss compares fake with real logits; "
+                    "pass the step's real batch as real= to Objective.g_loss."
+                )
+            with torch.no_grad():
+                real_adv, _ = _call_d(d, self._aug(real.detach()), y_real)
+        total = self.loss.g_loss(fake_adv, real_adv)
         stats: Stats = {}
         if self._use_aux(fake_cls, y_fake):
             aux = self.aux_weight * aux_g_loss(fake_cls, y_fake)
@@ -189,6 +239,8 @@ def build_objective(
     loss = get_loss(cfg.loss)
     if cfg.n_critic < 1:
         raise ConfigError(f"'objective.n_critic' must be at least 1; got {cfg.n_critic}.")
+    if cfg.r1_every < 1:
+        raise ConfigError(f"'objective.r1_every' must be at least 1; got {cfg.r1_every}.")
     if min(cfg.gp_weight, cfg.r1_weight, cfg.weight_clip, cfg.aux_weight) < 0:
         raise ConfigError("objective weights (gp, r1, aux) and weight_clip must be >= 0.")
     if not 0.0 <= cfg.label_smoothing < 1.0:
@@ -217,6 +269,7 @@ def build_objective(
         label_smoothing=cfg.label_smoothing,
         gp_weight=cfg.gp_weight,
         r1_weight=cfg.r1_weight,
+        r1_every=cfg.r1_every,
         weight_clip=cfg.weight_clip,
         aux_weight=cfg.aux_weight,
         aux=aux,

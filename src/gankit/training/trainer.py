@@ -279,9 +279,8 @@ class Trainer:
         self.d_fwd: Callable[..., Any] = self.d
         if t.compile:
             self.g_fwd = torch.compile(self.g)
-            # Double backward (gradient penalty, R1) is not supported through compiled graphs.
-            if self.cfg.objective.gp_weight == 0 and self.cfg.objective.r1_weight == 0:
-                self.d_fwd = torch.compile(self.d)
+            # Used on the steps where the objective needs no double backward (see _d_for).
+            self.d_fwd = torch.compile(self.d)
 
     def _total_steps(self) -> int | None:
         t = self.cfg.train
@@ -376,6 +375,11 @@ class Trainer:
         real = real.contiguous(memory_format=self.memory_format)
         return real, self.labels[idx], end_of_epoch
 
+    def _d_for(self, d_step: int) -> Callable[..., Any]:
+        """The discriminator for D step ``d_step``: the compiled one unless the objective
+        differentiates a gradient there (GP, R1), which compiled graphs do not support."""
+        return self.d if self.objective.needs_double_backward(d_step) else self.d_fwd
+
     def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         return draw_inputs(n, self.cfg.model.z_dim, self.cond_classes, device=self.device)
 
@@ -414,15 +418,23 @@ class Trainer:
             with self.autocast():
                 with torch.set_grad_enabled(i == n_critic - 1):
                     fake = self.g_fwd(z, y_fake)
+                d_step = self.step * n_critic + i
                 d_loss, d_stats = self.objective.d_loss(
-                    self.d_fwd, real, fake, y_real if self.cond_classes else None, y_fake
+                    self._d_for(d_step),
+                    real,
+                    fake,
+                    y_real if self.cond_classes else None,
+                    y_fake,
+                    d_step=d_step,
                 )
             self._backward_step(d_loss, self.d, self.opt_d)
             self.objective.after_d_step(unwrap(self.d))
         stats.update(d_stats)
         self.d.requires_grad_(False)
         with self.autocast():
-            g_loss, g_stats = self.objective.g_loss(self.d_fwd, fake, y_fake)
+            g_loss, g_stats = self.objective.g_loss(
+                self.d_fwd, fake, y_fake, real=real, y_real=y_real if self.cond_classes else None
+            )
         self._backward_step(g_loss, self.g, self.opt_g)
         self.d.requires_grad_(True)
         stats.update(g_stats)
