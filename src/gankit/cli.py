@@ -76,6 +76,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from gankit.training.trainer import Trainer
 
     trainer = Trainer(cfg, out, resume=args.resume, force=args.force, progress=not args.quiet)
+    if trainer.dist.is_main and not args.quiet:  # --quiet: the JSON summary still has it
+        _err(trainer.precision.describe())
     try:
         result = trainer.fit()
     except (OSError, CheckpointError) as exc:  # full disk / read-only folder mid-run
@@ -102,6 +104,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "wall_time_s": round(result.wall_time_s, 1),
         "img_per_s": round(result.img_per_s, 1),
         "best_fid": result.best_fid,
+        **trainer.precision.summary(),
     }
     if args.json:
         _print_json(summary)

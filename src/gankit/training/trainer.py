@@ -51,11 +51,18 @@ from gankit.training.distributed import (
     average_gradients,
     broadcast_buffers,
     broadcast_module,
+    from_rank0,
     init_distributed,
     shutdown_distributed,
 )
 from gankit.training.ema import EMA
-from gankit.training.precision import autocast_factory, make_scaler
+from gankit.training.precision import (
+    PrecisionChoice,
+    autocast_factory,
+    make_scaler,
+    resolve_precision,
+)
+from gankit.training.precision_probe import probe_training_speed
 from gankit.viz.tensorboard import NullLogger, maybe_tensorboard
 
 
@@ -172,6 +179,7 @@ class Trainer:
         self.objective = build_objective(
             cfg.objective, num_classes=self.cond_classes, conditioning=cfg.model.conditioning
         )
+        self.precision = self._resolve_precision()
         self.autocast = autocast_factory(cfg.train.precision, self.device)
         self.scaler = make_scaler(cfg.train.precision, self.device)
         self.step = 0
@@ -184,6 +192,9 @@ class Trainer:
             self._load(self.run.last)
         if self.dist.is_main and not resume:
             atomic_write_text(self.run.config, dump_yaml(cfg))
+        if self.dist.is_main and (not resume or self.precision.probed):
+            event = {"kind": "event", "event": "precision", "step": self.step}
+            self.run.append_metrics({**event, **self.precision.summary()})
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
         self.tensorboard = (
@@ -254,6 +265,42 @@ class Trainer:
             # Double backward (gradient penalty, R1) is not supported through compiled graphs.
             if self.cfg.objective.gp_weight == 0 and self.cfg.objective.r1_weight == 0:
                 self.d_fwd = torch.compile(self.d)
+
+    def _resolve_precision(self) -> PrecisionChoice:
+        """Turn ``train.precision=auto`` into fp32 or bf16 and write it into the config.
+
+        Done before config.yaml and any checkpoint are written, so both name the precision the
+        run really uses and a resume never probes again. The probe steps copies of the networks
+        on the first batch of the data in storage order, and restores the random state.
+        """
+        t = self.cfg.train
+        n = t.batch_size
+        real = to_float(self.images[:n], scale=self.cfg.data.scale)
+        batch = (
+            real.contiguous(memory_format=self.memory_format),
+            self.labels[:n] if self.cond_classes else None,
+        )
+
+        def probe() -> tuple[dict[str, float], float]:
+            speeds, seconds = probe_training_speed(
+                self.g,
+                self.d,
+                self.opt_g,
+                self.opt_d,
+                self.objective,
+                batch,
+                z_dim=self.cfg.model.z_dim,
+                cond_classes=self.cond_classes,
+                device=self.device,
+                agree=lambda stop: from_rank0([float(stop)], self.dist)[0] > 0,
+            )
+            names = list(speeds)  # fp32, bf16 on every rank; all decide from rank 0's numbers
+            shared = from_rank0([speeds[k] for k in names] + [seconds], self.dist)
+            return dict(zip(names, shared[:-1], strict=True)), shared[-1]
+
+        choice = resolve_precision(t.precision, self.device, probe)
+        t.precision = choice.precision
+        return choice
 
     def _total_steps(self) -> int | None:
         t = self.cfg.train
