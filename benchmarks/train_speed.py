@@ -9,7 +9,14 @@ torchvision-style dataset that turns each stored uint8 array into a PIL image an
 through its own ``Trainer.train_step`` with the settings ``gankit train`` uses by default.
 Repeats are interleaved so that machine noise hits both sides alike; the ratio is what counts.
 
-    python benchmarks/train_speed.py [--repeats 3] [--steps 15] [--precision bf16]
+``--precision-table`` instead compares gankit's own precisions at equal architecture and batch:
+``fp32``, ``bf16`` and ``auto`` (which runs its probe when the trainer is built and resolves to
+one of the two) for each recipe given (default ``dcgan-fashion`` and ``best-fashion``), on
+synthetic data of Fashion-MNIST's shape (1 x 28 x 28, 10 classes), interleaved repeats. It
+prints the CPU model and whether oneDNN runs bf16 natively, since both decide the outcome.
+
+    python benchmarks/train_speed.py [--repeats 3] [--steps 15] [--set train.precision=bf16]
+    python benchmarks/train_speed.py --precision-table [--recipes dcgan-fashion best-fashion]
 """
 
 from __future__ import annotations
@@ -159,6 +166,63 @@ def gankit_trainer(workdir: Path, overrides: list[str]):
     return Trainer(cfg, workdir, force=True, progress=False)
 
 
+def precision_trainer(recipe: str, workdir: Path, precision: str):
+    """``recipe`` at its own architecture and batch on Fashion-MNIST-shaped synthetic data."""
+    from gankit.config import load_config
+    from gankit.training.trainer import Trainer
+
+    cfg = load_config(
+        recipe,
+        [
+            "data.name=synthetic",
+            "data.synthetic_shape=[1, 28, 28]",
+            "data.synthetic_n=4096",
+            "data.synthetic_classes=10",
+            "train.steps=1000000",
+            "train.epochs=null",
+            "train.max_minutes=null",
+            "train.fid_every=0",
+            f"train.precision={precision}",
+        ],
+    )
+    return Trainer(cfg, workdir, force=True, progress=False)
+
+
+def precision_table(recipes: list[str], repeats: int, steps: int) -> None:
+    """fp32 vs bf16 vs auto images/s per recipe, interleaved repeats, plus auto's probe."""
+    from gankit import cpu
+
+    print(f"CPU: {cpu.cpu_model()}  native bf16 (oneDNN): {cpu.has_native_bf16()}  "
+          f"threads: {torch.get_num_threads()}")
+    for recipe in recipes:
+        with tempfile.TemporaryDirectory() as tmp:
+            trainers = {
+                name: precision_trainer(recipe, Path(tmp) / name, name)
+                for name in ("fp32", "bf16", "auto")
+            }
+            auto = trainers["auto"].precision
+            print(f"\n{recipe} (batch {trainers['fp32'].cfg.train.batch_size}): {auto.describe()}")
+            for trainer in trainers.values():  # warm-up: allocator, oneDNN primitive caches
+                trainer.train_step()
+            rates: dict[str, list[float]] = {name: [] for name in trainers}
+            for r in range(repeats):
+                order = list(trainers) if r % 2 == 0 else list(reversed(trainers))
+                for name in order:
+                    elapsed = time_steps(trainers[name].train_step, steps)
+                    rates[name].append(steps * trainers[name].cfg.train.batch_size / elapsed)
+                print(f"  repeat {r + 1}: " + "   ".join(
+                    f"{name} {rates[name][-1]:7.1f} img/s" for name in trainers
+                ))
+            medians = {name: statistics.median(v) for name, v in rates.items()}
+            print(
+                f"  median: fp32 {medians['fp32']:.1f}, bf16 {medians['bf16']:.1f} "
+                f"({medians['bf16'] / medians['fp32']:.2f}x), auto ({auto.precision}) "
+                f"{medians['auto']:.1f} ({medians['auto'] / medians['fp32']:.2f}x) img/s"
+            )
+            for trainer in trainers.values():
+                trainer.run.release_writer_lock()
+
+
 def time_steps(step, n: int) -> float:
     started = time.perf_counter()
     for _ in range(n):
@@ -194,12 +258,22 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--steps", type=int, default=15, help="timed steps per repeat")
     ap.add_argument("--set", action="append", default=[], help="extra gankit overrides")
+    ap.add_argument(
+        "--precision-table",
+        action="store_true",
+        help="compare gankit's fp32, bf16 and auto precisions instead of the baseline",
+    )
+    ap.add_argument("--recipes", nargs="+", default=["dcgan-fashion", "best-fashion"])
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
+    if args.precision_table:
+        precision_table(args.recipes, args.repeats, args.steps)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         trainer = gankit_trainer(Path(tmp) / "run", args.set)
+        print(trainer.precision.describe())
         baseline = BaselineLoop(trainer.dataset.images)
         fl_base = step_flops(baseline.step)
         fl_gk = step_flops(trainer.train_step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -31,3 +32,14 @@ def test_fp32_training_never_warns(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         precision.autocast_factory("fp32", torch.device("cpu"))
+
+
+def test_cpu_model_is_the_model_name_line_of_proc_cpuinfo():
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        pytest.skip("no /proc/cpuinfo on this system")
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    if not names:
+        pytest.skip("this /proc/cpuinfo names no model")
+    assert cpu.cpu_model() == names[0] and cpu.cpu_model()

@@ -23,7 +23,9 @@ import yaml
 from gankit.errors import ConfigError
 from gankit.registry import names_of, registry_of
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+# "auto" is resolved by the trainer (gankit.training.precision) to fp32 or bf16 before the run's
+# config.yaml is written, so a saved config always names the precision the run really used.
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass
@@ -123,7 +125,7 @@ class TrainConfig:
     max_minutes: float | None = None
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    precision: str = "fp32"
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (CUDA only)
     compile: bool = False
     channels_last: bool = True
     ema: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import platform
 import warnings
 
 import torch
@@ -35,3 +36,19 @@ def warn_if_bf16_emulated(dtype: torch.dtype, device: torch.device, setting: str
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+@functools.cache
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), so a measured speed names the CPU it came from.
+
+    Virtual machines often report a short name ("AMD EPYC"); ``has_native_bf16`` then says more.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"

@@ -44,9 +44,14 @@ def test_train_sample_on_real_fashion_mnist(tmp_path, capsys) -> None:
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["step"] == 30 and summary["status"] == "completed"
+    # the default precision (auto) resolved once, and the resolved value is what was saved
+    assert summary["precision_requested"] == "auto" and summary["precision"] in ("fp32", "bf16")
+    assert f"precision: {summary['precision']}" in (run / "config.yaml").read_text()
     rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows if r["kind"] == "train"] == [10, 20, 30]
-    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in rows)
+    train_rows = [r for r in rows if r["kind"] == "train"]
+    assert [r["step"] for r in train_rows] == [10, 20, 30]
+    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in train_rows)
+    assert [r["precision"] for r in rows if r.get("event") == "precision"] == [summary["precision"]]
 
     assert main(["sample", str(run), "--n", "20", "--out", str(tmp_path / "s.npz")]) == 0
     data = np.load(tmp_path / "s.npz")
@@ -90,7 +95,7 @@ def test_recipes_lists_one_line_each_then_the_registered_choices(capsys) -> None
     rows = {line.split()[0]: line.split(None, 1)[1] for line in choices.strip().splitlines()}
     assert "hinge" in rows["objective.loss"].split(", ")
     assert rows["model.discriminator.arch"].split(", ") == ["dcgan", "mlp", "resnet"]
-    assert rows["train.precision"] == "fp32, bf16, fp16"
+    assert rows["train.precision"] == "auto, fp32, bf16, fp16"
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,7 @@ def _rollback_run(tmp_path: Path, nan_times: int) -> tuple[Trainer, list[dict[st
 def test_nan_rollback_finishes_the_run(tmp_path: Path) -> None:
     """What works today: the run reloads step 4, logs a rollback event and completes."""
     trainer, rows = _rollback_run(tmp_path, nan_times=1)
-    events = [r for r in rows if r["kind"] == "event"]
+    events = [r for r in rows if r.get("event") == "rollback"]
     assert events and all(e["event"] == "rollback" and e["step"] == 4 for e in events)
     assert trainer.lr_scale == 0.25
     for opt, base in ((trainer.opt_g, trainer.base_lrs[0]), (trainer.opt_d, trainer.base_lrs[1])):
@@ -92,7 +92,7 @@ def test_nan_rollback_finishes_the_run(tmp_path: Path) -> None:
 
 def test_one_nan_means_exactly_one_rollback(tmp_path: Path) -> None:
     _, rows = _rollback_run(tmp_path, nan_times=1)
-    events = [r for r in rows if r["kind"] == "event"]
+    events = [r for r in rows if r.get("event") == "rollback"]
     assert [(e["event"], e["step"], e["lr_scale"]) for e in events] == [("rollback", 4, 0.25)]
     # Train rows logged after the rollback are finite (no stale NaN carried into them).
     after = [r for r in rows[rows.index(events[0]) + 1:] if r["kind"] == "train"]
@@ -101,7 +101,7 @@ def test_one_nan_means_exactly_one_rollback(tmp_path: Path) -> None:
 
 def test_repeated_divergence_compounds_the_learning_rate_cut(tmp_path: Path) -> None:
     trainer, rows = _rollback_run(tmp_path, nan_times=2)
-    events = [r for r in rows if r["kind"] == "event"]
+    events = [r for r in rows if r.get("event") == "rollback"]
     assert [e["lr_scale"] for e in events] == [0.25, 0.0625]
     assert trainer.lr_scale == 0.0625
 

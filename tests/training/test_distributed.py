@@ -22,7 +22,9 @@ SCRIPT = textwrap.dedent(
     cfg = load_config("dcgan-fashion", overrides)
     trainer = Trainer(cfg, out, progress=False, resume="--resume" in sys.argv)
     trainer.fit()
-    state = {"g": unwrap(trainer.g).state_dict(), "d": unwrap(trainer.d).state_dict()}
+    state = {"g": unwrap(trainer.g).state_dict(), "d": unwrap(trainer.d).state_dict(),
+             "precision": trainer.cfg.train.precision,
+             "probe": trainer.precision.probe_img_per_s}
     torch.save(state, f"{dump}/rank{trainer.dist.rank}.pt")
     """
 )
@@ -68,3 +70,24 @@ def test_two_process_gloo_run(tmp_path) -> None:
     r0 = torch.load(dump / "rank0.pt", weights_only=True)
     r1 = torch.load(dump / "rank1.pt", weights_only=True)
     assert all(torch.equal(v, r1["g"][k]) for k, v in r0["g"].items())
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed unavailable")
+def test_auto_precision_agrees_across_processes(tmp_path) -> None:
+    """Every rank probes in step (stopping after the same round) and all take rank 0's numbers."""
+    from gankit import cpu
+    from tests.conftest import tiny_overrides
+
+    if not cpu.has_native_bf16():
+        pytest.skip("auto probes only on a CPU with native bf16")
+    out, dump = tmp_path / "run", tmp_path / "dump"
+    dump.mkdir()
+    sets = {"train.steps": 2, "train.precision": "auto"}
+    proc = _launch(tmp_path, out, dump, tiny_overrides(**sets))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r0 = torch.load(dump / "rank0.pt", weights_only=True)
+    r1 = torch.load(dump / "rank1.pt", weights_only=True)
+    assert r0["precision"] == r1["precision"] and r0["precision"] in ("fp32", "bf16")
+    assert r0["probe"] == r1["probe"] and set(r0["probe"]) == {"fp32", "bf16"}
+    for net in ("g", "d"):
+        assert all(torch.equal(v, r1[net][k]) for k, v in r0[net].items())

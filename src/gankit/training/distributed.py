@@ -112,3 +112,13 @@ def all_ranks_agree(flag: bool, ctx: DistContext) -> bool:
     t = torch.tensor([1.0 if flag else 0.0], device=ctx.device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t.item() > 0)
+
+
+def from_rank0(values: list[float], ctx: DistContext) -> list[float]:
+    """Rank 0's ``values`` on every rank: decisions that must be the same everywhere but rest
+    on per-process measurements (the precision probe's speeds and when it stops)."""
+    if not ctx.enabled:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=ctx.device)
+    dist.broadcast(t, src=0)
+    return [float(v) for v in t.tolist()]

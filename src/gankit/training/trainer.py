@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +51,20 @@ from gankit.training.distributed import (
     average_gradients,
     broadcast_buffers,
     broadcast_module,
+    from_rank0,
     init_distributed,
     shutdown_distributed,
 )
 from gankit.training.ema import EMA
 from gankit.training.events import Broadcast, Subscriber
 from gankit.training.outputs import standard_subscribers
-from gankit.training.precision import autocast_factory, make_scaler
+from gankit.training.precision import (
+    PrecisionChoice,
+    autocast_factory,
+    make_scaler,
+    resolve_precision,
+)
+from gankit.training.precision_probe import probe_training_speed
 from gankit.training.progress import StatAverager, progress_display
 
 
@@ -73,6 +80,7 @@ class TrainResult:
     status: str  # "completed" | "interrupted"
     best_fid: float | None = None
     is_main: bool = True  # False on the other ranks of a multi-process run (they print nothing)
+    precision: dict[str, Any] = field(default_factory=dict)  # the resolved choice and its probe
 
     def summary(self) -> dict[str, Any]:
         """The JSON-friendly summary ``gankit train --json`` prints."""
@@ -84,6 +92,7 @@ class TrainResult:
             "wall_time_s": round(self.wall_time_s, 1),
             "img_per_s": round(self.img_per_s, 1),
             "best_fid": self.best_fid,
+            **self.precision,
         }
 
 
@@ -195,6 +204,7 @@ class Trainer:
         self.objective = build_objective(
             cfg.objective, num_classes=self.cond_classes, conditioning=cfg.model.conditioning
         )
+        self.precision = self._resolve_precision()
         self.autocast = autocast_factory(cfg.train.precision, self.device)
         self.scaler = make_scaler(cfg.train.precision, self.device)
         self.step = 0
@@ -207,6 +217,11 @@ class Trainer:
             self._load(self.run.last)
         if self.dist.is_main and not resume:
             atomic_write_text(self.run.config, dump_yaml(cfg))
+        if self.dist.is_main and self.progress:  # --quiet: the JSON summary still has it
+            print(f"gankit: {self.precision.describe()}", file=sys.stderr)
+        if self.dist.is_main and (not resume or self.precision.probed):
+            event = {"kind": "event", "event": "precision", "step": self.step}
+            self.run.append_metrics({**event, **self.precision.summary()})
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
         self.events = (
@@ -281,6 +296,42 @@ class Trainer:
             self.g_fwd = torch.compile(self.g)
             # Used on the steps where the objective needs no double backward (see _d_for).
             self.d_fwd = torch.compile(self.d)
+
+    def _resolve_precision(self) -> PrecisionChoice:
+        """Turn ``train.precision=auto`` into fp32 or bf16 and write it into the config.
+
+        Done before config.yaml and any checkpoint are written, so both name the precision the
+        run really uses and a resume never probes again. The probe steps copies of the networks
+        on the first batch of the data in storage order, and restores the random state.
+        """
+        t = self.cfg.train
+        n = t.batch_size
+        real = to_float(self.images[:n], scale=self.cfg.data.scale)
+        batch = (
+            real.contiguous(memory_format=self.memory_format),
+            self.labels[:n] if self.cond_classes else None,
+        )
+
+        def probe() -> tuple[dict[str, float], float]:
+            speeds, seconds = probe_training_speed(
+                self.g,
+                self.d,
+                self.opt_g,
+                self.opt_d,
+                self.objective,
+                batch,
+                z_dim=self.cfg.model.z_dim,
+                cond_classes=self.cond_classes,
+                device=self.device,
+                agree=lambda stop: from_rank0([float(stop)], self.dist)[0] > 0,
+            )
+            names = list(speeds)  # fp32, bf16 on every rank; all decide from rank 0's numbers
+            shared = from_rank0([speeds[k] for k in names] + [seconds], self.dist)
+            return dict(zip(names, shared[:-1], strict=True)), shared[-1]
+
+        choice = resolve_precision(t.precision, self.device, probe)
+        t.precision = choice.precision
+        return choice
 
     def _total_steps(self) -> int | None:
         t = self.cfg.train
@@ -540,6 +591,7 @@ class Trainer:
             status=status,
             best_fid=self.best_fid,
             is_main=self.dist.is_main,
+            precision=self.precision.summary(),
         )
         return result
 
