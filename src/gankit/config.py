@@ -135,6 +135,9 @@ class TrainConfig:
     fid_every: int = 0  # steps; 0 disables in-training FID
     fid_n: int = 5000
     fid_ref: str = "test"
+    # Inception precision of in-training FID: fp32 (exact) or bf16 (about 2x faster where the
+    # CPU has native bf16; the reference is extracted and cached at the same precision).
+    fid_precision: str = "fp32"
     checkpoint_every: int = 0  # steps; 0 = once per epoch only
     keep_checkpoints: int = 3
     on_divergence: str = "stop"  # stop | rollback
@@ -176,6 +179,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "model.generator.activation": ("relu", "leaky_relu"),
     "model.discriminator.activation": ("relu", "leaky_relu"),
     "train.precision": PRECISIONS,
+    "train.fid_precision": ("fp32", "bf16"),
     "train.on_divergence": ("stop", "rollback"),
     "data.scale": ("symmetric", "unit"),
     "optim.generator.name": ("adam", "rmsprop"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from gankit.cpu import has_native_bf16
 from gankit.errors import MetricError
 from gankit.metrics import extractor as extractor_module
 from gankit.metrics.preprocess import inception_input
@@ -64,6 +65,24 @@ def test_bf16_features_are_close_to_fp32(inception):
     bf16 = inception.features(images, precision="bf16")
     relative = np.linalg.norm(bf16 - fp32, axis=1) / np.linalg.norm(fp32, axis=1)
     assert (relative < 0.06).all(), relative  # bf16 keeps 8 mantissa bits per layer
+
+
+@pytest.mark.slow
+def test_bf16_mean_feature_is_within_half_a_percent_of_fp32(inception):
+    """What FID sees: the mean (and spread) of the features over a set of images. bf16 rounds
+    every layer to 8 mantissa bits, but the errors are not systematic, so the set's mean moves
+    far less than single features do."""
+    if not has_native_bf16():
+        pytest.skip("this CPU has no native bf16: gankit warns and fp32 is the faster choice")
+    images = pattern_images(8, 1, 28, 28)
+    fp32 = inception.features(images, batch_size=4)
+    bf16 = inception.features(images, batch_size=4, precision="bf16")
+    per_image = np.linalg.norm(bf16 - fp32, axis=1) / np.linalg.norm(fp32, axis=1)
+    mean_error = np.linalg.norm(bf16.mean(0) - fp32.mean(0)) / np.linalg.norm(fp32.mean(0))
+    spread_error = abs(bf16.std(0).sum() / fp32.std(0).sum() - 1)
+    assert per_image.max() < 0.03, per_image
+    assert mean_error < 0.005 and spread_error < 0.01, (mean_error, spread_error)
+    assert bf16.dtype == np.float64 and np.isfinite(bf16).all()
 
 
 def test_float_generator_output_is_quantised_first(inception):

@@ -228,6 +228,7 @@ def evaluate_fid(trainer: Trainer) -> dict[str, Any] | None:
         device=str(tr.device),
         seed=t.seed,
         data_root=tr.cfg.data.root,
+        precision=t.fid_precision,
     )
     row = {
         "kind": "eval",
