@@ -295,7 +295,7 @@ def full_fid(
     from gankit.metrics import evaluate_generator
 
     results: dict[str, dict[str, float]] = {}
-    print(f"\nFID-{args.n} end to end (reference cached, generation overlapped):")
+    print(f"\nFID-{args.n} end to end (reference cached, default overlap setting):")
     for p in precisions:
         with cpu_share(f"FID-{args.n} {p}"):
             start = time.perf_counter()

@@ -287,3 +287,23 @@ def test_bf16_scores_against_a_bf16_reference_cached_apart(
     assert stub_extractor.precisions == ["fp32", "fp32", "bf16", "bf16"]
     assert (fp32["feature_precision"], bf16["feature_precision"]) == ("fp32", "bf16")
     assert len(list(tmp_path.glob("*-bf16-*.npy"))) == len(list(tmp_path.glob("*-fp32-*.npy"))) == 1
+
+
+def test_overlap_defaults_off_on_cpu_and_moves_generation_to_a_thread_when_on(stub_extractor):
+    import threading
+
+    from gankit.metrics.evaluate import generator_features
+
+    class ThreadRecorder(TinyGenerator):
+        def forward(self, z, y=None):
+            self.threads.append(threading.get_ident())
+            return super().forward(z, y)
+
+    generator = ThreadRecorder()
+    generator.threads = []
+    default = generator_features(generator, 20, stub_extractor, batch_size=8)
+    assert set(generator.threads) == {threading.get_ident()}
+    generator.threads = []
+    overlapped = generator_features(generator, 20, stub_extractor, batch_size=8, overlap=True)
+    assert len(generator.threads) == 3 and threading.get_ident() not in generator.threads
+    np.testing.assert_array_equal(default.features, overlapped.features)
