@@ -358,8 +358,8 @@ def _add_precision(parser: argparse.ArgumentParser) -> None:
         default="fp32",
         choices=["fp32", "bf16"],
         help="Inception precision of the scored images: fp32 = exact (default); bf16 = about "
-        "2x faster on CPUs with native bf16 (AVX512-BF16, AMX), slower elsewhere; a dataset "
-        "reference is extracted (and cached) at the same precision",
+        "2x faster on CPUs with native bf16 (AVX512-BF16, AMX), slower elsewhere; dataset-split "
+        "references stay fp32",
     )
 
 

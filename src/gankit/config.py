@@ -136,7 +136,7 @@ class TrainConfig:
     fid_n: int = 5000
     fid_ref: str = "test"
     # Inception precision of in-training FID: fp32 (exact) or bf16 (about 2x faster where the
-    # CPU has native bf16; the reference is extracted and cached at the same precision).
+    # CPU has native bf16; the reference side stays fp32).
     fid_precision: str = "fp32"
     checkpoint_every: int = 0  # steps; 0 = once per epoch only
     keep_checkpoints: int = 3

@@ -252,7 +252,7 @@ def save_source_stats(
     """``gankit stats``: write the FID statistics of an image source to ``out``.
 
     ``source`` is anything ``gankit fid`` accepts (folder, ``.npz`` / ``.npy`` images, dataset
-    spec; a spec goes through the reference cache at ``precision``). ``n`` keeps the first
+    spec; a spec goes through the reference cache in fp32). ``n`` keeps the first
     ``n`` images.
     Returns what was written (path, N, protocol fields) for the command to print.
     """
@@ -279,8 +279,8 @@ def save_source_stats(
             data_root=data_root,
             progress=progress,
             protocol=protocol,
-            precision=precision,
         )
+        precision = "fp32"
     else:
         images = load_image_set(label, n, data_root=data_root)
         features = image_features(
