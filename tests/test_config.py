@@ -87,6 +87,7 @@ def test_unknown_key_suggests_nearest(override: str, fragment: str) -> None:
         ("objective.loss=wgan", "must be one of"),
         ("objective.label_smoothing=1.5", r"\[0, 1\)"),
         ("train.precision=fp8", "must be one of"),
+        ("train.fid_precision=fp16", "must be one of"),
         ("optim.generator.betas=[0.5]", "two numbers"),
         ("optim.lr_decay_start=1.0", r"lr_decay_start' must be in \[0, 1\)"),
         ("noequals", "key=value"),

@@ -313,6 +313,17 @@ def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_precision(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=["fp32", "bf16"],
+        help="Inception precision of the scored images: fp32 = exact (default); bf16 = about "
+        "2x faster on CPUs with native bf16 (AVX512-BF16, AMX), slower elsewhere; dataset-split "
+        "references stay fp32",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
@@ -343,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="test",
         help="reference split (test|train), NAME:SPLIT, or a statistics .npz (gankit stats)",
     )
-    e.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    _add_precision(e)
     e.add_argument("--seed", type=int, default=0)
     _add_checkpoint(e)
     _add_protocol(e)
@@ -361,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--kid", action="store_true", help="add KID (same as --metrics fid,kid)")
     f.add_argument("--metrics", default="fid", help="comma list of fid,kid,pr,dc,fid_inf")
     f.add_argument("--n", type=int, default=None, help="use the first N images of each set")
-    f.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    _add_precision(f)
     f.add_argument("--device", default="cpu")
     f.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
     f.add_argument("--json", action="store_true")
@@ -372,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("source", help="folder, .npz/.npy uint8 array, or dataset spec")
     st.add_argument("--out", required=True, help="statistics file to write (.npz)")
     st.add_argument("--n", type=int, default=None, help="use the first N images")
-    st.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    _add_precision(st)
     st.add_argument("--device", default="cpu")
     st.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
     st.add_argument("--json", action="store_true", help="print what was written as JSON")

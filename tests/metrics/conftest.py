@@ -49,6 +49,7 @@ class StubExtractor:
         self.dim = dim
         self.calls = 0
         self.protocols: list[str] = []
+        self.precisions: list[str] = []
         self.hash = hashlib.sha256(f"stub{dim}".encode()).hexdigest()[:16]
         g = torch.Generator().manual_seed(0)
         self.projection: torch.Tensor | None = None
@@ -63,6 +64,7 @@ class StubExtractor:
     def iter_features(self, images, *, batch_size=200, precision="fp32", protocol="tf1"):
         self.calls += 1
         self.protocols.append(protocol)
+        self.precisions.append(precision)
         images = torch.as_tensor(images)
         shift = 0.5 if protocol == "clean" else 0.0  # protocols must give different features
         for start in range(0, len(images), batch_size):

@@ -68,6 +68,21 @@ def test_other_n_or_extractor_is_a_miss(fake_split, stub_extractor, tmp_path):
     assert stub_extractor.calls == 3
 
 
+def test_precision_is_part_of_the_key_so_bf16_never_reads_fp32_features(
+    fake_split, stub_extractor, tmp_path
+):
+    assert reference_cache_key("mnist:test", 20, "h", "fp32") != reference_cache_key(
+        "mnist:test", 20, "h", "bf16"
+    )
+    reference_features("mnist:test", 30, stub_extractor, cache_dir=tmp_path)
+    # neither the same N nor the head of the larger fp32 entry serves a bf16 request
+    reference_features("mnist:test", 30, stub_extractor, cache_dir=tmp_path, precision="bf16")
+    reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path, precision="bf16")
+    assert stub_extractor.precisions == ["fp32", "bf16"]  # n=20 bf16 is the head of n=30 bf16
+    names = sorted(p.name for p in tmp_path.glob("*.npy"))
+    assert [("-fp32-" in n, "-bf16-" in n) for n in names] == [(False, True), (True, False)]
+
+
 def test_damaged_cache_entry_is_recomputed(fake_split, stub_extractor, tmp_path):
     reference_features("mnist:test", 20, stub_extractor, cache_dir=tmp_path)
     for path in tmp_path.glob("*.npz"):

@@ -9,7 +9,7 @@ from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
 from gankit.metrics.evaluate import evaluate_generator, evaluate_images, load_image_set
 
-from .conftest import pattern_images
+from .conftest import StubExtractor, pattern_images
 
 
 @pytest.fixture
@@ -233,3 +233,75 @@ def test_split_against_split_uses_the_cache_on_both_sides(fake_reference, stub_e
         60,
         60,
     )
+
+
+class _RecordingExtractor(StubExtractor):
+    """The stub extractor, also keeping every image batch it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[torch.Tensor] = []
+
+    def iter_features(self, images, **kwargs):
+        self.images.append(torch.as_tensor(images).clone())
+        return super().iter_features(images, **kwargs)
+
+
+def test_overlapped_generation_scores_the_same_images_as_the_sequential_path(fake_reference):
+    """A conditional DCGAN (oneDNN transposed convolutions, batch norm) generated in a producer
+    thread gives bit-identical images, labels and scores."""
+    from gankit.config import load_config
+    from gankit.models import build_generator
+
+    cfg = load_config("acgan-fashion", ["model.generator.width=8"])
+    torch.manual_seed(0)
+    generator = build_generator(cfg.model, image_shape=(1, 28, 28), num_classes=10)
+    runs = {}
+    for overlap in (False, True):
+        extractor = _RecordingExtractor()
+        with pytest.warns(UserWarning, match="2048"):
+            result = evaluate_generator(
+                generator,
+                metrics=["fid", "kid"],
+                n=50,
+                batch_size=16,
+                ref="toy:test",
+                extractor=extractor,
+                overlap=overlap,
+            )
+        generated = [batch for batch in extractor.images if batch.shape[-1] == 28]
+        runs[overlap] = (result, torch.cat(generated))  # not the 8x8 reference
+    (sequential, seq_images), (overlapped, ovl_images) = runs[False], runs[True]
+    assert seq_images.shape == (50, 1, 28, 28)
+    assert torch.equal(seq_images, ovl_images)
+    assert overlapped == sequential
+
+
+def test_bf16_scores_against_the_cached_fp32_reference(fake_reference, stub_extractor, tmp_path):
+    kwargs = dict(metrics="kid", n=30, ref="toy:test", extractor=stub_extractor, cache_dir=tmp_path)
+    bf16 = evaluate_generator(TinyGenerator(), precision="bf16", **kwargs)
+    fp32 = evaluate_generator(TinyGenerator(), **kwargs)
+    # bf16 generated side, fp32 reference (cached), then fp32 generated side from the cache
+    assert stub_extractor.precisions == ["bf16", "fp32", "fp32"]
+    assert (fp32["feature_precision"], bf16["feature_precision"]) == ("fp32", "bf16")
+    assert not list(tmp_path.glob("*-bf16-*")) and len(list(tmp_path.glob("*-fp32-*.npy"))) == 1
+
+
+def test_overlap_defaults_off_on_cpu_and_moves_generation_to_a_thread_when_on(stub_extractor):
+    import threading
+
+    from gankit.metrics.evaluate import generator_features
+
+    class ThreadRecorder(TinyGenerator):
+        def forward(self, z, y=None):
+            self.threads.append(threading.get_ident())
+            return super().forward(z, y)
+
+    generator = ThreadRecorder()
+    generator.threads = []
+    default = generator_features(generator, 20, stub_extractor, batch_size=8)
+    assert set(generator.threads) == {threading.get_ident()}
+    generator.threads = []
+    overlapped = generator_features(generator, 20, stub_extractor, batch_size=8, overlap=True)
+    assert len(generator.threads) == 3 and threading.get_ident() not in generator.threads
+    np.testing.assert_array_equal(default.features, overlapped.features)

@@ -14,6 +14,7 @@ from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.evaluate import (
     evaluate_generator,
     evaluate_images,
+    generator_features,
     load_image_set,
 )
 from gankit.metrics.extractor import FeatureExtractor, find_weights, get_extractor
@@ -47,6 +48,7 @@ __all__ = [
     "fid_from_stats",
     "fid_infinity",
     "find_weights",
+    "generator_features",
     "get_extractor",
     "get_metric",
     "inception_input",

@@ -17,6 +17,8 @@ The result equals the TorchScript module to float32 rounding (checked at load ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -211,8 +213,26 @@ class FastInception(nn.Module):
             raise ValueError("not the TF Inception-v3 graph")
         self.eval().requires_grad_(False)
 
+    def stages(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
+        """The network as named steps in order: ``forward`` runs exactly these, and a profiler
+        can time each (``benchmarks/fid_speed.py``). Block names follow the TF graph."""
+        names = ["mixed", "mixed_1", "mixed_2", "mixed_3", "mixed_4", "mixed_5", "mixed_6"]
+        names += ["mixed_7", "mixed_8", "mixed_9", "mixed_10"]
+        steps: list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = [
+            ("stem_1", lambda x: F.max_pool2d(self.stem[0](x), 3, stride=2)),
+            ("stem_2", lambda x: F.max_pool2d(self.stem[1](x), 3, stride=2)),
+        ]
+        steps += list(zip(names, self.blocks, strict=True))
+        steps.append(("pool", _global_pool))
+        return steps
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(self.stem[0](x), 3, stride=2)
-        x = F.max_pool2d(self.stem[1](x), 3, stride=2)
-        x = self.blocks(x)
-        return x.float().mean(dim=(2, 3))
+        for _, step in self.stages():
+            x = step(x)
+        return x
+
+
+def _global_pool(x: torch.Tensor) -> torch.Tensor:
+    """pool3: the spatial mean, summed in float32 whatever the network's precision (a bf16
+    sum over 64 positions would lose the digits FID differences are made of)."""
+    return x.float().mean(dim=(2, 3))

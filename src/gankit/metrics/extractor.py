@@ -199,6 +199,11 @@ class FeatureExtractor:
                     self._nets[dtype] = _ScriptedRunner(layers, dtype)
             return self._nets[dtype]
 
+    def network(self, precision: str = "fp32") -> torch.nn.Module:
+        """The module mapping network input (:func:`~gankit.metrics.preprocess.inception_input`)
+        to ``[N, 2048]`` features at ``precision``; for profiling, e.g. its ``stages()``."""
+        return self._net(self._dtype(precision))
+
     def _dtype(self, precision: str) -> torch.dtype:
         if precision not in PRECISIONS:
             raise MetricError(

@@ -126,6 +126,8 @@ def inception_input(
         x = resize_clean(x, INCEPTION_SIZE, -1.0, 127.0 / 128.0)  # [0, 255] after normalising
     else:
         x = resize_tf1(x)
-    x = x.expand(-1, 3, -1, -1)
+    # Cast before the three-channel copy: a third of the conversions for grey images, and the
+    # same values, since rounding to ``dtype`` is elementwise.
+    x = x.to(dtype).expand(-1, 3, -1, -1)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    return x.to(dtype=dtype, memory_format=memory_format)
+    return x.contiguous(memory_format=memory_format)

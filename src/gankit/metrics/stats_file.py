@@ -252,7 +252,8 @@ def save_source_stats(
     """``gankit stats``: write the FID statistics of an image source to ``out``.
 
     ``source`` is anything ``gankit fid`` accepts (folder, ``.npz`` / ``.npy`` images, dataset
-    spec; a spec goes through the reference cache in fp32). ``n`` keeps the first ``n`` images.
+    spec; a spec goes through the reference cache in fp32). ``n`` keeps the first
+    ``n`` images.
     Returns what was written (path, N, protocol fields) for the command to print.
     """
     from gankit.metrics.cache import reference_features

@@ -620,6 +620,7 @@ class Trainer:
             device=str(self.device),
             seed=t.seed,
             data_root=self.cfg.data.root,
+            precision=t.fid_precision,
         )
         results["eval_time_s"] = round(time.perf_counter() - started, 2)
         self.events.on_eval(self.step, results)
