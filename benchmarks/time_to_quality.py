@@ -242,15 +242,16 @@ def report(results_path: Path, plot: Path | None) -> str:
     peer = result["peer"]
     target = peer["curve"][-1]
     n, m = result["n"], result["confirm_n"]
+    there = f"FID-{m} (fp32) there" if m else f"FID-{n} there"
     lines = [
         f"CPU: {result['cpu']}; FID-{n} ({result['precision']} Inception) along the curves, "
         f"FID-{m} (fp32) to confirm",
         "",
         f"| generator | reaches the example's {target['minutes']:.1f}-minute FID-{n} "
-        f"({target['fid']:.2f}) at | FID-{m} there | speed-up |",
+        f"({target['fid']:.2f}) at | {there} | speed-up |",
         "| --- | --- | --- | --- |",
         f"| canonical DCGAN example | {target['minutes']:.1f} min | "
-        f"{_fmt(peer['final_fid_confirm'])} | 1x |",
+        f"{_fmt(peer['final_fid_confirm'] if m else target['fid'])} | 1x |",
     ]
     for run in result["runs"]:
         crossing = run["crossing"]
@@ -259,7 +260,8 @@ def report(results_path: Path, plot: Path | None) -> str:
             continue
         lines.append(
             f"| {run['dir']} | {crossing['minutes']:.2f} min | "
-            f"{_fmt(run.get('crossing_fid_confirm'))} | {run['speedup']:.1f}x |"
+            f"{_fmt(run.get('crossing_fid_confirm') if m else crossing['fid'])} | "
+            f"{run['speedup']:.1f}x |"
         )
     text = "\n".join(lines)
     if plot is not None:

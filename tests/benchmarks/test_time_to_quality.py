@@ -63,7 +63,7 @@ def test_first_crossing_and_report(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(result))
     text = ttq.report(path, tmp_path / "plot.png")
-    assert "| best | 2.00 min | - | 11.5x |" in text
+    assert "| best | 2.00 min | 40.00 | 11.5x |" in text
     assert "| slow | not within its budget | - | - |" in text
     assert (tmp_path / "plot.png").stat().st_size > 1000
 
