@@ -42,22 +42,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gankit.cpu import cpu_model
+
 HERE = Path(__file__).resolve().parent
 TARGET_MINUTES = {"fp32": 10.0, "bf16": 5.0}  # FID-10k with cached reference (issue 18)
 BASELINE_BATCH = 50
-
-
-def cpu_model() -> str:
-    """The CPU's model name (as lscpu reports it), since every number here depends on it."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
 
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}

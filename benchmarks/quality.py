@@ -21,13 +21,14 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+from gankit.cpu import cpu_model
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,16 +68,6 @@ def keep_pictures(run_dir: Path, grid_dir: Path, tag: str) -> dict[str, str]:
             kept[key] = str(dst.relative_to(repo)) if dst.is_relative_to(repo) else str(dst)
     return kept
 
-
-def cpu_model() -> str:
-    """The CPU's model name (lscpu's 'Model name'), since speed and quality depend on it."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def cpu_share(cpu_seconds: float, wall_seconds: float, threads: int) -> float:

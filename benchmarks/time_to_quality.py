@@ -45,7 +45,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from quality import cpu_model, git_commit  # noqa: E402
+from quality import git_commit  # noqa: E402
+
+from gankit.cpu import cpu_model  # noqa: E402
 
 EPOCH_FILE = re.compile(r"netG_epoch_(\d+)\.pth$")
 PEER_LINE = re.compile(r"^\[(\d+)/\d+\]\[(\d+)/(\d+)\]")
