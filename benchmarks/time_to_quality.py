@@ -193,10 +193,11 @@ def score(args: argparse.Namespace) -> dict:
             print(f"{path}: {minutes:.2f} min FID-{args.n} {fid:.2f}", flush=True)
         return curve
 
-    peer_curve = curve_of(peer_points(args.peer), peer=True)
+    points = peer_points(args.peer)
+    peer_curve = curve_of(points, peer=True)
     timeline = json.loads((args.peer / "timeline.json").read_text())
     peer_facts = ("img_per_s", "cpu_share", "minutes", "iterations")
-    last_peer = peer_points(args.peer)[-1][1]
+    last_peer = points[-1][1]
     confirm = args.confirm_n > 0
     peer_final = fid_of(last_peer, args.confirm_n, peer=True, precision="fp32") if confirm else None
     result = {
