@@ -173,3 +173,29 @@ def test_per_class_reference_labels_follow_the_folder_permutation(tmp_path):
     images, labels, k = load_split_subset("folder:test", 10, root)
     assert k == 4 and labels.tolist() == (images[:, 0, 0, 0] // 40).tolist()
     assert load_split_labels("folder:test", 10, root).tolist() == labels.tolist()
+
+
+def test_folder_reference_is_recomputed_when_a_file_changes(stub_extractor, tmp_path):
+    from PIL import Image
+
+    root = _class_sorted_folder(tmp_path / "data")
+    cache = tmp_path / "stats"
+    first = reference_features("folder:test", 8, stub_extractor, cache_dir=cache, data_root=root)
+    reference_features("folder:test", 8, stub_extractor, cache_dir=cache, data_root=root)
+    assert stub_extractor.calls == 1  # unchanged folder: a hit
+    for path in sorted((root / "test").rglob("*.png")):  # every pixel changes, sizes may not
+        Image.fromarray(np.full((4, 4), 255, np.uint8)).save(path)
+    second = reference_features("folder:test", 8, stub_extractor, cache_dir=cache,
+                                data_root=root)
+    assert stub_extractor.calls == 2, "an edited folder must not be served stale features"
+    assert not np.array_equal(first.features, second.features)
+    assert len(list(cache.glob("*.npy"))) == 2
+
+
+def test_folder_cache_key_carries_the_content_fingerprint():
+    plain = reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d")
+    assert reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d",
+                               content="aaaa") != plain
+    assert reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d",
+                               content="aaaa") != reference_cache_key(
+        "folder:test", 5, "h", "fp32", data_root="/d", content="bbbb")

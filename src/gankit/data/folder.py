@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from gankit.data.decode import decode_files, load_image, unreadable_error
-from gankit.data.image_cache import cached_arrays
+from gankit.data.image_cache import cached_arrays, fingerprint
 from gankit.errors import DataError
 
 EXTENSIONS = (
@@ -149,6 +149,16 @@ def scan_split(root: Path, split: str) -> tuple[list[Path], list[int], list[str]
         paths.extend(split_paths)
         labels.extend(index[split_classes[k]] if split_classes else 0 for k in split_labels)
     return paths, labels, class_names
+
+
+def content_fingerprint(root: str | Path, split: str = "train") -> str:
+    """Hash of a folder split's file list with every file's size and modification time.
+
+    Caches of anything computed from the split's pixels (decoded images, reference Inception
+    features) key on it, so a changed, added or removed file is never served stale.
+    """
+    paths, _, class_names = scan_split(Path(root).expanduser(), split)
+    return fingerprint("folder-content", paths, {"classes": class_names})
 
 
 def read_folder(
