@@ -17,13 +17,13 @@ PIL itself in the tests.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 import torch
 
 from gankit.errors import MetricError
+from gankit.metrics.preprocess import separable_resize
 
 BICUBIC_A = -0.5
 BICUBIC_SUPPORT = 2.0
@@ -57,24 +57,10 @@ def pil_bicubic_matrix(in_size: int, out_size: int) -> np.ndarray:
     return matrix
 
 
-@functools.lru_cache(maxsize=32)
-def _matrix_tensor(
-    in_size: int, out_size: int, device: torch.device, dtype: torch.dtype
-) -> torch.Tensor:
-    return torch.from_numpy(pil_bicubic_matrix(in_size, out_size)).to(device=device, dtype=dtype)
-
-
 def resize_clean(
     images: torch.Tensor, size: int, low: float = 0.0, high: float = 255.0
 ) -> torch.Tensor:
     """Resize float ``[N, C, H, W]`` to ``[N, C, size, size]`` with PIL's bicubic filter, then clip
     to ``[low, high]`` (clean-fid clips to the pixel range [0, 255]; pass the normalised bounds
     when the images are already normalised, which is equivalent because both steps are affine)."""
-    if not images.is_floating_point() or images.dim() != 4:
-        raise MetricError("resize_clean expects a float [N, C, H, W] tensor.")
-    height, width = images.shape[-2:]
-    if (height, width) != (size, size):
-        rows = _matrix_tensor(height, size, images.device, images.dtype)
-        cols = _matrix_tensor(width, size, images.device, images.dtype)
-        images = rows @ images @ cols.T
-    return images.clamp(low, high)
+    return separable_resize(images, size, pil_bicubic_matrix, "resize_clean").clamp(low, high)

@@ -11,6 +11,7 @@ applied to a whole batch by one batched matmul.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -69,26 +70,36 @@ def tf1_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
     return matrix
 
 
-@functools.lru_cache(maxsize=32)
-def _resize_matrix_tensor(
-    in_size: int, out_size: int, device: torch.device, dtype: torch.dtype
+@functools.lru_cache(maxsize=64)
+def _matrix_tensor(
+    matrix_of: Callable[[int, int], np.ndarray],
+    in_size: int,
+    out_size: int,
+    device: torch.device,
+    dtype: torch.dtype,
 ) -> torch.Tensor:
-    return torch.from_numpy(tf1_resize_matrix(in_size, out_size)).to(device=device, dtype=dtype)
+    return torch.from_numpy(matrix_of(in_size, out_size)).to(device=device, dtype=dtype)
 
 
-def resize_tf1(images: torch.Tensor, size: int = INCEPTION_SIZE) -> torch.Tensor:
-    """Resize float ``[N, C, H, W]`` to ``[N, C, size, size]`` with TF1's bilinear rule.
-
-    Computed in the dtype of ``images`` (float32 is accurate to ~1e-5 on 0..255 values).
-    """
+def separable_resize(
+    images: torch.Tensor, size: int, matrix_of: Callable[[int, int], np.ndarray], name: str
+) -> torch.Tensor:
+    """``rows @ images @ cols.T`` for float ``[N, C, H, W]``: any separable linear resize whose
+    ``[out, in]`` matrix ``matrix_of`` builds (cached per size, device and dtype), computed in
+    the dtype of ``images`` (float32 is accurate to ~1e-5 on 0..255 values)."""
     if not images.is_floating_point() or images.dim() != 4:
-        raise MetricError("resize_tf1 expects a float [N, C, H, W] tensor.")
+        raise MetricError(f"{name} expects a float [N, C, H, W] tensor.")
     height, width = images.shape[-2:]
     if (height, width) == (size, size):
         return images
-    rows = _resize_matrix_tensor(height, size, images.device, images.dtype)
-    cols = _resize_matrix_tensor(width, size, images.device, images.dtype)
+    rows = _matrix_tensor(matrix_of, height, size, images.device, images.dtype)
+    cols = _matrix_tensor(matrix_of, width, size, images.device, images.dtype)
     return rows @ images @ cols.T
+
+
+def resize_tf1(images: torch.Tensor, size: int = INCEPTION_SIZE) -> torch.Tensor:
+    """Resize float ``[N, C, H, W]`` to ``[N, C, size, size]`` with TF1's bilinear rule."""
+    return separable_resize(images, size, tf1_resize_matrix, "resize_tf1")
 
 
 def check_images(images: torch.Tensor) -> None:
