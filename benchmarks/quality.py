@@ -88,6 +88,12 @@ def finished_run(run_dir: Path, cfg: object) -> SimpleNamespace:
                            img_per_s=last["step"] * per_step / max(last["time_s"], 1e-9))
 
 
+def train_precision(result, run) -> str:
+    """The arithmetic the run trained in (``auto`` resolved: the run's config.yaml keeps it)."""
+    resolved = (getattr(result, "precision", None) or {}).get("precision")
+    return str(resolved or run.config.train.precision)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("recipe")
@@ -178,6 +184,7 @@ def main() -> int:
         "cas": cas,
         "classifier_test_accuracy": classifier_accuracy,
         "ema": run.used_ema,
+        "train_precision": train_precision(result, run),
         "fid_raw": fid_raw,
         "eval_s": round(time.perf_counter() - started, 1),
         "run_dir": str(out),

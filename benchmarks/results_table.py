@@ -7,8 +7,9 @@
 Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
 file and in the ablation table of the notes); overrides that only say where the data is
 (``data.name``, ``data.root``, ``data.image_size``) do not count, they pick the table and the
-image-size column. When a configuration was measured more than once, the newest row wins, so
-re-running a benchmark updates the table instead of duplicating it.
+image-size column, and neither does ``train.precision`` (the arithmetic, shown in the
+CIFAR-10 table's "train" column). When a configuration was measured more than once, the newest
+row wins, so re-running a benchmark updates the table instead of duplicating it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
-DATA_KEYS = ("data.name=", "data.root=", "data.image_size=")
+DATA_KEYS = ("data.name=", "data.root=", "data.image_size=", "train.precision=")
 # README block name -> the dataset its rows come from (matched as a substring of the label)
 TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
 # What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
@@ -35,7 +36,7 @@ REPORTED = {
     "sncgan-cifar10": '"2.22" (protocol unknown)',
     "cgan-cifar10": "grids only",
     "lsgan-cifar10": "StudioGAN 40.22 (50k vs train)",
-    "sngan-cifar10": "mimicry 14.32 (ResNet, 100k GPU steps, 50k)",
+    "sngan-cifar10": "mimicry 16.77 (ResNet, 100k GPU steps, 50k)",
     "cgan-pd-cifar10": "mimicry 10.84 (100k GPU steps, 50k)",
 }
 
@@ -46,7 +47,7 @@ def markers(block: str) -> tuple[str, str]:
 
 
 def is_plain(row: dict) -> bool:
-    """True when the row's overrides only say where its data is."""
+    """True when the row's overrides only say where its data is (or the arithmetic)."""
     return all(str(o).startswith(DATA_KEYS) for o in row.get("overrides") or [])
 
 
@@ -83,6 +84,19 @@ def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[
     return sorted(chosen.values(), key=lambda r: (-r["minutes"], r["fid"]))
 
 
+def train_precision(row: dict) -> str:
+    """The training arithmetic of ``row``: recorded, else its override, else fp32.
+
+    Rows from before ``train.precision=auto`` existed trained in fp32, the default then.
+    """
+    if row.get("train_precision"):
+        return str(row["train_precision"])
+    for override in row.get("overrides") or []:
+        if str(override).startswith("train.precision="):
+            return str(override).split("=", 1)[1]
+    return "fp32"
+
+
 def fid_label(n_gen: int | None) -> str:
     if not n_gen:
         return "FID"
@@ -96,11 +110,13 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
     something else ran beside it), class accuracy and the reported FID of the experiment the
     recipe reproduces (the CIFAR-10 table).
     """
-    extra_head = " px | CPU share | class acc. | report's FID (setting) |" if reports else ""
+    extra_head = (
+        " px | train | CPU share | class acc. | report's FID (setting) |" if reports else ""
+    )
     lines = [
         "| recipe | budget | steps | epochs | img/s | FID (N) | KID | precision | recall "
         "| EMA |" + extra_head + " samples |",
-        "|---" * (15 if reports else 11) + "|",
+        "|---" * (16 if reports else 11) + "|",
     ]
     for r in rows:
         grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
@@ -109,7 +125,8 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
             size = (r.get("image_size") or [0, 0, 0])[-1]
             cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
             share = f"{r['cpu_share']:.2f}" if r.get("cpu_share") is not None else "-"
-            extra = f" {size} | {share} | {cas} | {REPORTED.get(r['recipe'], '-')} |"
+            report = REPORTED.get(r["recipe"], "-")
+            extra = f" {size} | {train_precision(r)} | {share} | {cas} | {report} |"
         lines.append(
             f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
             f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({fid_label(r.get('n_gen'))}) "

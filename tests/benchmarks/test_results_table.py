@@ -97,8 +97,21 @@ def test_data_overrides_pick_the_table_not_the_ablation():
     lines = made["results-table:cifar10"].splitlines()[2:]
     assert len(lines) == 2 and "ablation" not in made["results-table:cifar10"]
     assert lines[0].startswith("| `acgan-cifar10` | 20 min |")
-    assert "| 32 | 0.95 | 0.410 | 64.1 (64 px, batch 64) |" in lines[0]
-    assert "| 32 | - | - | 139 (Keras, 32 px, 200 epochs)" in lines[1]
+    assert "| 32 | fp32 | 0.95 | 0.410 | 64.1 (64 px, batch 64) |" in lines[0]
+    assert "| 32 | fp32 | - | - | 139 (Keras, 32 px, 200 epochs)" in lines[1]
+
+
+def test_precision_override_is_shown_not_treated_as_an_ablation():
+    folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
+    rows = [
+        row("wgan-cifar10", 130.0, minutes=20, overrides=[*folder, "train.precision=bf16"],
+            ref="folder:test", data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+        row("cgan-cifar10", 120.0, minutes=20, overrides=folder, train_precision="bf16",
+            ref="folder:test", data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+    ]
+    lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
+    assert [line.split(" | ")[0] for line in lines] == ["| `cgan-cifar10`", "| `wgan-cifar10`"]
+    assert all("| 32 | bf16 |" in line for line in lines)
 
 
 def test_write_fills_every_block(tmp_path):
