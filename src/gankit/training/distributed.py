@@ -20,6 +20,8 @@ import torch.distributed as dist
 from torch import nn
 from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
+from gankit.errors import ConfigError
+
 
 @dataclass
 class DistContext:
@@ -66,6 +68,23 @@ def shutdown_distributed(ctx: DistContext) -> None:
     leaks gloo/NCCL resources); a group the caller set up is the caller's to destroy."""
     if ctx.enabled and ctx.owns_group and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def convert_sync_batchnorm(module: nn.Module, ctx: DistContext) -> nn.Module:
+    """``module`` with SyncBatchNorm in place of BatchNorm when several processes train.
+
+    PyTorch's SyncBatchNorm runs on CUDA only: on CPU processes its first forward fails deep
+    inside the step, so a CPU run that asks for it is refused here, before anything is written.
+    A single process has nothing to synchronise, so the setting changes nothing there.
+    """
+    if not ctx.enabled:
+        return module
+    if not ctx.device.startswith("cuda"):
+        raise ConfigError(
+            "train.sync_bn needs CUDA devices (PyTorch's SyncBatchNorm has no CPU kernel); "
+            "set train.sync_bn=false to keep per-process batch norm on CPU."
+        )
+    return nn.SyncBatchNorm.convert_sync_batchnorm(module)
 
 
 def broadcast_module(module: nn.Module, ctx: DistContext) -> None:

@@ -51,6 +51,7 @@ from gankit.training.distributed import (
     average_gradients,
     broadcast_buffers,
     broadcast_module,
+    convert_sync_batchnorm,
     from_rank0,
     init_distributed,
     shutdown_distributed,
@@ -277,9 +278,8 @@ class Trainer:
         m, t = self.cfg.model, self.cfg.train
         g = build_generator(m, image_shape=self.image_shape, num_classes=self.cond_classes)
         d = build_discriminator(m, image_shape=self.image_shape, num_classes=self.cond_classes)
-        if t.sync_bn and self.dist.enabled:
-            g = nn.SyncBatchNorm.convert_sync_batchnorm(g)
-            d = nn.SyncBatchNorm.convert_sync_batchnorm(d)
+        if t.sync_bn:
+            g, d = convert_sync_batchnorm(g, self.dist), convert_sync_batchnorm(d, self.dist)
         memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
         self.g = g.to(self.device, memory_format=memory_format)
         self.d = d.to(self.device, memory_format=memory_format)
