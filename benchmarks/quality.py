@@ -185,6 +185,7 @@ def main() -> int:
         "classifier_test_accuracy": classifier_accuracy,
         "ema": run.used_ema,
         "train_precision": train_precision(result, run),
+        "seed": cfg.train.seed,
         "fid_raw": fid_raw,
         "eval_s": round(time.perf_counter() - started, 1),
         "run_dir": str(out),

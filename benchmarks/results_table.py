@@ -7,9 +7,10 @@
 Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
 file and in the ablation table of the notes); overrides that only say where the data is
 (``data.name``, ``data.root``, ``data.image_size``) do not count, they pick the table and the
-image-size column, and neither does ``train.precision`` (the arithmetic, shown in the
-CIFAR-10 table's "train" column). When a configuration was measured more than once, the newest
-row wins, so re-running a benchmark updates the table instead of duplicating it.
+image-size column, and neither do ``train.precision`` (the arithmetic, shown in the
+CIFAR-10 table's "train" column) and ``train.seed`` (each seed is its own row, named beside
+its FID, so a headline shows its spread). When a configuration was measured more than once,
+the newest row wins, so re-running a benchmark updates the table instead of duplicating it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
-DATA_KEYS = ("data.name=", "data.root=", "data.image_size=", "train.precision=")
+DATA_KEYS = ("data.name=", "data.root=", "data.image_size=", "train.precision=", "train.seed=")
 # README block name -> the dataset its rows come from (matched as a substring of the label)
 TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
 # What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
@@ -51,6 +52,21 @@ def is_plain(row: dict) -> bool:
     return all(str(o).startswith(DATA_KEYS) for o in row.get("overrides") or [])
 
 
+def override_value(row: dict, key: str) -> str | None:
+    """The value ``row`` set for config ``key`` with ``--set``, if it set one."""
+    for override in row.get("overrides") or []:
+        if str(override).startswith(f"{key}="):
+            return str(override).split("=", 1)[1]
+    return None
+
+
+def seed_of(row: dict) -> int:
+    """The training seed of ``row``: recorded, else its override, else the recipes' 0."""
+    if row.get("seed") is not None:
+        return int(row["seed"])
+    return int(override_value(row, "train.seed") or 0)
+
+
 def dataset_of(row: dict) -> str:
     """``fashion-mnist``, or for an image folder the folder's name (``cifar10-jpg``)."""
     name = str(row.get("ref") or "").split(":", 1)[0]
@@ -74,14 +90,22 @@ def load_rows(path: Path) -> list[dict]:
 
 
 def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[dict]:
-    """One row per (recipe, minutes, n_gen, size) of ``dataset`` without overrides; newest wins."""
+    """One row per (recipe, minutes, n_gen, size, seed) of ``dataset`` without overrides; newest
+    wins. Longer budgets first, then by FID, with the seeds of one setting kept together."""
     chosen: dict[tuple, dict] = {}
     for row in rows:
         if not is_plain(row) or dataset not in dataset_of(row):
             continue
         size = tuple(row.get("image_size") or ())
-        chosen[(row["recipe"], row["minutes"], row.get("n_gen"), size)] = row
-    return sorted(chosen.values(), key=lambda r: (-r["minutes"], r["fid"]))
+        chosen[(row["recipe"], row["minutes"], row.get("n_gen"), size, seed_of(row))] = row
+    best: dict[tuple, float] = {}
+    for r in chosen.values():
+        setting = (r["recipe"], r["minutes"])
+        best[setting] = min(best.get(setting, r["fid"]), r["fid"])
+    return sorted(
+        chosen.values(),
+        key=lambda r: (-r["minutes"], best[(r["recipe"], r["minutes"])], r["recipe"], r["fid"]),
+    )
 
 
 def train_precision(row: dict) -> str:
@@ -91,16 +115,15 @@ def train_precision(row: dict) -> str:
     """
     if row.get("train_precision"):
         return str(row["train_precision"])
-    for override in row.get("overrides") or []:
-        if str(override).startswith("train.precision="):
-            return str(override).split("=", 1)[1]
-    return "fp32"
+    return override_value(row, "train.precision") or "fp32"
 
 
-def fid_label(n_gen: int | None) -> str:
-    if not n_gen:
-        return "FID"
-    return f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
+def fid_label(n_gen: int | None, seed: int = 0) -> str:
+    """``FID-5k``; a seed other than the recipes' 0 is named (``FID-5k, seed 1``)."""
+    label = "FID"
+    if n_gen:
+        label = f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
+    return f"{label}, seed {seed}" if seed else label
 
 
 def markdown(rows: list[dict], *, reports: bool = False) -> str:
@@ -127,9 +150,10 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
             share = f"{r['cpu_share']:.2f}" if r.get("cpu_share") is not None else "-"
             report = REPORTED.get(r["recipe"], "-")
             extra = f" {size} | {train_precision(r)} | {share} | {cas} | {report} |"
+        label = fid_label(r.get("n_gen"), seed_of(r))
         lines.append(
             f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
-            f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({fid_label(r.get('n_gen'))}) "
+            f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({label}) "
             f"| {r['kid']:.4f} | {r['precision']:.3f} | {r['recall']:.3f} "
             f"| {'yes' if r.get('ema') else 'no'} |{extra} {grid} |"
         )

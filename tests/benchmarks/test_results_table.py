@@ -50,6 +50,21 @@ def test_newest_row_wins_and_overrides_are_left_out(tmp_path):
     assert [(r["recipe"], r["fid"]) for r in chosen] == [("a", 30.0), ("b", 40.0)]
 
 
+def test_seeds_are_rows_of_their_own_kept_together():
+    rows = [
+        row("a", 30.0),
+        row("a", 36.0, overrides=["train.seed=1"]),
+        row("b", 33.0, seed=2),
+        row("a", 1.0, overrides=["train.seed=1", "train.ema=true"]),  # an ablation: left out
+    ]
+    chosen = table.latest_plain_rows(rows)
+    assert [(r["recipe"], r["fid"]) for r in chosen] == [("a", 30.0), ("a", 36.0), ("b", 33.0)]
+    lines = table.markdown(chosen).splitlines()[2:]
+    assert "**30.00** (FID-5k) |" in lines[0]
+    assert "**36.00** (FID-5k, seed 1) |" in lines[1]
+    assert "**33.00** (FID-5k, seed 2) |" in lines[2]
+
+
 def test_longer_budgets_come_first_then_best_fid():
     rows = [row("short", 10.0, minutes=10), row("long", 20.0, minutes=30), row("ok", 5.0)]
     assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["long", "ok", "short"]
