@@ -45,6 +45,8 @@ __all__ = [
     "pretrained_models",
     "resume",
     "sample",
+    "save_stats",
+    "score_images",
     "train",
 ]
 
@@ -222,6 +224,67 @@ class SampleResult:
     step: int
     used_ema: bool
     out: Path | None = None
+
+
+def score_images(
+    a: PathLike,
+    b: PathLike,
+    *,
+    metrics: str | Sequence[str] = ("fid",),
+    n: int | None = None,
+    device: str = "cpu",
+    precision: str = "fp32",
+    protocol: str = "tf1",
+    data_root: PathLike | None = None,
+) -> dict[str, Any]:
+    """Score image set ``a`` against ``b`` with registered metrics (``gankit fid A B``).
+
+    Each side is an image folder, a ``.npz`` / ``.npy`` of uint8 images, a dataset split such
+    as ``cifar10:test`` (found under ``data_root``), or, for FID, a statistics file with ``mu``
+    and ``sigma`` (pytorch-fid's layout). ``n`` keeps the first ``n`` images of each side. No
+    generator is involved, so this is how samples written by another tool are scored.
+    """
+    from gankit.metrics import evaluate_images
+
+    return evaluate_images(
+        a,
+        b,
+        metrics=metrics,
+        n=n,
+        device=device,
+        precision=precision,
+        protocol=protocol,
+        data_root=data_root,
+    )
+
+
+def save_stats(
+    source: PathLike,
+    out: PathLike,
+    *,
+    n: int | None = None,
+    device: str = "cpu",
+    precision: str = "fp32",
+    protocol: str = "tf1",
+    data_root: PathLike | None = None,
+) -> dict[str, Any]:
+    """Write the FID statistics of an image source to ``out`` (``gankit stats``).
+
+    The file holds float64 ``mu`` and ``sigma`` under the keys pytorch-fid and the TTUR code
+    read, plus the protocol it was measured with, so a colleague's or a paper's tool can use it
+    and gankit refuses it under another protocol. Returns what was written (path, N, protocol).
+    """
+    from gankit.metrics.stats_file import save_source_stats
+
+    return save_source_stats(
+        source,
+        out,
+        n=n,
+        device=device,
+        precision=precision,
+        protocol=protocol,
+        data_root=data_root,
+    )
 
 
 def sample(

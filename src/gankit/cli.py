@@ -185,11 +185,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_fid(args: argparse.Namespace) -> int:
-    from gankit.metrics import evaluate_images
+    from gankit import api
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     metrics += ["kid"] if args.kid and "kid" not in metrics else []
-    result = evaluate_images(
+    result = api.score_images(
         args.a,
         args.b,
         metrics=metrics,
@@ -204,9 +204,9 @@ def cmd_fid(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from gankit.metrics.stats_file import save_source_stats
+    from gankit import api
 
-    result = save_source_stats(
+    result = api.save_stats(
         args.source,
         args.out,
         n=args.n,

@@ -203,3 +203,25 @@ def test_real_inception_stats_file_holds_the_features_statistics(inception, tmp_
     np.testing.assert_allclose(stats.mu, mu, rtol=0, atol=1e-9)
     np.testing.assert_allclose(stats.sigma, sigma, rtol=0, atol=1e-9)
     assert stats.extractor == inception.hash and stats.n == 24
+
+
+def test_api_save_stats_and_score_images_match_the_reference_formula(
+    tmp_path, images, stub_extractor, monkeypatch
+):
+    from gankit import api
+
+    monkeypatch.setattr(extractor_module, "get_extractor", lambda *a, **k: stub_extractor)
+    monkeypatch.setattr(evaluate_module, "get_extractor", lambda *a, **k: stub_extractor)
+    a, b = images
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    written = api.save_stats(tmp_path / "b.npy", tmp_path / "b.npz", n=30)
+    assert written["n"] == 30 and is_stats_file(tmp_path / "b.npz")
+    expected = pytorch_fid_distance(
+        *pytorch_fid_stats(stub_extractor.features(torch.from_numpy(a))),
+        *pytorch_fid_stats(stub_extractor.features(torch.from_numpy(b[:30]))),
+    )
+    from_file = api.score_images(tmp_path / "a.npy", tmp_path / "b.npz")
+    assert abs(from_file["fid"] - expected) <= 1e-6
+    with pytest.raises(MetricError, match="statistics file"):
+        api.score_images(tmp_path / "a.npy", tmp_path / "b.npz", metrics=["fid", "kid"])
