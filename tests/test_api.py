@@ -137,6 +137,33 @@ def test_sample_is_seeded_conditional_and_writes_what_is_asked(trained, tmp_path
         api.sample(trained.run_dir, 2, out=tmp_path / "s.jpg")
 
 
+def test_class_grid_has_every_class_in_rows_and_writes_a_png(trained, tmp_path) -> None:
+    grid = api.class_grid(trained.run_dir, n=7, seed=1, out=tmp_path / "classes.png")
+    assert grid.labels.tolist() == [0, 0, 1, 1, 2, 2]  # 7 // 3 classes = 2 per row
+    assert grid.images.shape == (6, 1, 28, 28) and grid.out.is_file()
+    again = api.class_grid(trained.run_dir, per_class=2, seed=1)
+    assert torch.equal(again.images, grid.images)  # same seed, same grid
+    with pytest.raises(GankitError, match="not both"):
+        api.class_grid(trained.run_dir, per_class=2, n=6)
+    with pytest.raises(GankitError, match=r"written as a \.png file"):
+        api.class_grid(trained.run_dir, out=tmp_path / "classes.jpg")
+
+
+def test_best_of_returns_the_top_scores_of_the_discriminator(trained, tmp_path) -> None:
+    best = api.best_of(trained.run_dir, 3, pool=12, seed=2, out=tmp_path / "best.png")
+    assert best.images.shape == (3, 1, 28, 28) and best.out.is_file()
+    assert best.scores is not None and best.scores.tolist() == sorted(best.scores.tolist())[::-1]
+    pool = api.sample(trained.run_dir, 12, seed=2)  # the same draws the pool came from
+    picked = {bytes(image.numpy()) for image in best.images}
+    assert picked <= {bytes(image.numpy()) for image in pool.images}
+
+
+def test_interpolate_rows_start_and_end_at_different_images(trained) -> None:
+    walk = api.interpolate(trained.run_dir, rows=2, steps=4, seed=0)
+    assert walk.images.shape == (8, 1, 28, 28)
+    assert not torch.equal(walk.images[0], walk.images[3])
+
+
 def test_compare_writes_one_report_over_the_runs(trained, tmp_path) -> None:
     other = tmp_path / "other"
     shutil.copytree(trained.run_dir, other)

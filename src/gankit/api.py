@@ -38,8 +38,11 @@ __all__ = [
     "SampleResult",
     "Subscriber",
     "TrainResult",
+    "best_of",
+    "class_grid",
     "compare",
     "evaluate",
+    "interpolate",
     "load_pretrained",
     "prepare_config",
     "pretrained_models",
@@ -224,6 +227,7 @@ class SampleResult:
     step: int
     used_ema: bool
     out: Path | None = None
+    scores: torch.Tensor | None = None  # best_of: the discriminator's score of each image
 
 
 def score_images(
@@ -323,6 +327,122 @@ def sample(
     elif target is not None:
         sampling.write_folder(target, images)
     return SampleResult(images, labels, loaded.step, loaded.used_ema, target)
+
+
+def _png_target(out: PathLike | None) -> Path | None:
+    """``out`` as a path, refusing anything but a ``.png`` grid before any work is done."""
+    if out is None:
+        return None
+    target = Path(out)
+    if target.suffix != ".png":
+        raise GankitError(f"This grid is written as a .png file; got '{target}'.")
+    return target
+
+
+def class_grid(
+    run: PathLike,
+    per_class: int | None = None,
+    *,
+    n: int | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    checkpoint: str = "last",
+    out: PathLike | None = None,
+) -> SampleResult:
+    """``per_class`` images of every class of a conditional run, one row per class.
+
+    The grid a reader of a conditional-GAN report looks at first: a collapsed or confused class
+    shows as a row of near-copies or of another class. Give ``per_class`` (default 10) or ``n``
+    images in all, split evenly over the classes. ``out`` writes it as a ``.png`` with the
+    class names (when the dataset has them) beside the rows.
+    """
+    from gankit import sampling
+    from gankit.training.generator_io import load_run
+
+    if per_class is not None and n is not None:
+        raise GankitError("Give the images per class or the images in all, not both.")
+    target = _png_target(out)
+    loaded = load_run(run, prefer=_check_checkpoint(checkpoint), device=device)
+    if per_class is None:
+        per_class = 10 if n is None else n // max(loaded.num_classes, 1)
+    per_class = max(1, per_class)
+    images, labels = sampling.class_grid(loaded, per_class, seed=seed, device=device)
+    if target is not None:
+        from gankit.viz.grid import save_class_grid
+
+        save_class_grid(
+            images,
+            labels,
+            loaded.num_classes,
+            per_class,
+            target,
+            class_names=loaded.class_names or None,
+        )
+    return SampleResult(images, labels, loaded.step, loaded.used_ema, target)
+
+
+def best_of(
+    run: PathLike,
+    k: int,
+    *,
+    pool: int | None = None,
+    seed: int = 0,
+    class_index: int | None = None,
+    device: str = "cpu",
+    checkpoint: str = "last",
+    out: PathLike | None = None,
+) -> SampleResult:
+    """The ``k`` images of a pool (default ``10 * k``) the run's discriminator finds most real.
+
+    The "10 best fakes" figure of the reports; it needs a run or checkpoint (exports keep no
+    discriminator). ``scores`` holds the discriminator's output for each, best first; ``out``
+    writes a ``.png`` grid with the scores under the images.
+    """
+    from gankit import sampling
+    from gankit.training.generator_io import load_run
+
+    target = _png_target(out)
+    loaded = load_run(run, prefer=_check_checkpoint(checkpoint), device=device)
+    pool = max(pool or 10 * k, k)
+    images, scores = sampling.best_of(
+        loaded, k, pool=pool, seed=seed, class_index=class_index, device=device
+    )
+    if target is not None:
+        from gankit.viz.grid import save_scored_grid
+
+        save_scored_grid(images, scores.tolist(), target)
+    return SampleResult(images, None, loaded.step, loaded.used_ema, target, scores)
+
+
+def interpolate(
+    run: PathLike,
+    *,
+    rows: int = 6,
+    steps: int = 10,
+    seed: int = 0,
+    class_index: int | None = None,
+    device: str = "cpu",
+    checkpoint: str = "last",
+    out: PathLike | None = None,
+) -> SampleResult:
+    """``rows`` walks of ``steps`` images between random latents (spherical interpolation).
+
+    Smooth rows say the generator learned a continuous latent space rather than memorised
+    points. ``out`` writes a ``.png`` grid with one walk per row.
+    """
+    from gankit import sampling
+    from gankit.training.generator_io import load_run
+
+    target = _png_target(out)
+    loaded = load_run(run, prefer=_check_checkpoint(checkpoint), device=device)
+    images = sampling.interpolation(
+        loaded, rows=rows, steps=steps, seed=seed, class_index=class_index, device=device
+    )
+    if target is not None:
+        from gankit.viz.grid import save_grid
+
+        save_grid(images, target, nrow=steps)
+    return SampleResult(images, None, loaded.step, loaded.used_ema, target)
 
 
 def compare(runs: Sequence[PathLike], out: PathLike = "report.html") -> Path:

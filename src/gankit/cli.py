@@ -111,9 +111,7 @@ def _os_error_text(exc: OSError) -> str:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from gankit import api, sampling
-    from gankit.training.generator_io import load_run
-    from gankit.viz.grid import save_class_grid, save_grid, save_scored_grid
+    from gankit import api
 
     out = (
         Path(args.out)
@@ -133,36 +131,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
         which = "EMA" if drawn.used_ema else "raw"
         _err(f"Wrote {len(drawn.images)} images to {out} ({which} generator, step {drawn.step})")
         return 0
-    run = load_run(args.run, prefer=args.checkpoint, device=args.device)
+    common = {"seed": args.seed, "device": args.device, "checkpoint": args.checkpoint}
     if args.interpolate:
-        images = sampling.interpolation(
-            run,
-            rows=args.rows,
-            steps=args.steps,
-            seed=args.seed,
-            class_index=args.cls,
-            device=args.device,
+        api.interpolate(
+            args.run, rows=args.rows, steps=args.steps, class_index=args.cls, out=out, **common
         )
-        save_grid(images, out, nrow=args.steps)
         _err(f"Wrote a {args.rows}x{args.steps} latent interpolation to {out}")
         return 0
     if args.best:
-        images, scores = sampling.best_of(
-            run,
-            args.best,
-            pool=max(args.n, args.best),
-            seed=args.seed,
-            class_index=args.cls,
-            device=args.device,
-        )
-        save_scored_grid(images, scores.tolist(), out)
-        _err(f"Wrote the {args.best} best of {max(args.n, args.best)} images to {out}")
+        pool = max(args.n, args.best)
+        api.best_of(args.run, args.best, pool=pool, class_index=args.cls, out=out, **common)
+        _err(f"Wrote the {args.best} best of {pool} images to {out}")
         return 0
-    if args.class_grid:
-        per = max(1, args.n // max(run.num_classes, 1))
-        images, y = sampling.class_grid(run, per, seed=args.seed, device=args.device)
-        save_class_grid(images, y, run.num_classes, per, out, class_names=run.class_names or None)
-        _err(f"Wrote a class grid ({run.num_classes} rows x {per}) to {out}")
+    drawn = api.class_grid(args.run, n=args.n, out=out, **common)
+    assert drawn.labels is not None  # a class grid always has labels
+    rows = int(drawn.labels.max()) + 1
+    _err(f"Wrote a class grid ({rows} rows x {len(drawn.labels) // rows}) to {out}")
     return 0
 
 
