@@ -38,7 +38,9 @@ def test_half_export_stores_fp16_and_loads_as_the_rounded_fp32_model(
 ) -> None:
     full, half = tmp_path / "full.safetensors", tmp_path / "half.safetensors"
     export_generator(conditional_run, full)
-    export_generator(conditional_run, half, half=True, notes={"fid10k": "12.5"})
+    from gankit import api
+
+    assert api.export(conditional_run, half, half=True, notes={"fid10k": "12.5"}) == half
     from safetensors import safe_open
 
     with safe_open(str(half), framework="pt") as handle:

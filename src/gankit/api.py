@@ -42,6 +42,7 @@ __all__ = [
     "class_grid",
     "compare",
     "evaluate",
+    "export",
     "interpolate",
     "load_pretrained",
     "prepare_config",
@@ -451,6 +452,24 @@ def compare(runs: Sequence[PathLike], out: PathLike = "report.html") -> Path:
     from gankit.viz.report import write_compare_report
 
     return write_compare_report([Path(r) for r in runs], Path(out))
+
+
+def export(
+    run: PathLike,
+    out: PathLike,
+    *,
+    half: bool = False,
+    notes: dict[str, str] | None = None,
+) -> Path:
+    """Write a run's generator (EMA weights when trained) as one ``.safetensors`` file.
+
+    The file holds the weights and, in its header, the config and ``notes`` (say the measured
+    FID and the commit), so ``pretrained:``-style loading and ``gankit sample FILE`` need no
+    pickle and no run directory. ``half`` stores fp16 (half the bytes; loads back as fp32).
+    """
+    from gankit.export import export_generator
+
+    return export_generator(run, Path(out), half=half, notes=notes)
 
 
 def pretrained_models() -> dict[str, dict[str, str]]:

@@ -262,7 +262,7 @@ def _format_status(row: Any) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from gankit.export import export_generator
+    from gankit import api
 
     notes = {}
     for item in args.note:
@@ -270,7 +270,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise GankitError(f"--note takes KEY=VALUE (e.g. fid10k=14.2); got '{item}'.")
         notes[key] = value
-    out = export_generator(args.run, Path(args.out), half=args.half, notes=notes)
+    out = api.export(args.run, args.out, half=args.half, notes=notes)
     _err(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
