@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from tests.benchmarks.conftest import load_benchmark
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_fid_speed():
-    spec = importlib.util.spec_from_file_location("fid_speed", ROOT / "benchmarks" / "fid_speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fid_speed = load_fid_speed()
+fid_speed = load_benchmark("fid_speed")
 
 
 def test_profile_summary_rates_and_ratio(capsys):

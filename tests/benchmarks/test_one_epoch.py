@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.conftest import load_benchmark
 
-
-def load_one_epoch():
-    spec = importlib.util.spec_from_file_location("one_epoch", ROOT / "benchmarks" / "one_epoch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-one_epoch = load_one_epoch()
+one_epoch = load_benchmark("one_epoch")
 
 
 def write_log(run_dir: Path, rows: list[dict]) -> None:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.conftest import ROOT, load_benchmark
 
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-table = load("results_table")
-quality = load("quality")
+table = load_benchmark("results_table")
+quality = load_benchmark("quality")
 
 
 def row(recipe: str, fid: float, minutes: float = 10, **extra) -> dict:
