@@ -24,7 +24,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
-DATA_KEYS = ("data.name=", "data.root=", "data.image_size=", "train.precision=", "train.seed=")
+# Network widths set smaller to fit the budget are said in the row (the px column), not hidden.
+SIZE_KEYS = ("model.generator.width=", "model.discriminator.width=")
+DATA_KEYS = (
+    "data.name=", "data.root=", "data.image_size=", "train.precision=", "train.seed=", *SIZE_KEYS
+)
 # README block name -> the dataset its rows come from (matched as a substring of the label)
 TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
 # What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
@@ -48,7 +52,8 @@ def markers(block: str) -> tuple[str, str]:
 
 
 def is_plain(row: dict) -> bool:
-    """True when the row's overrides only say where its data is (or the arithmetic)."""
+    """True when the row's overrides only say where its data is, the arithmetic, the seed or
+    the network widths (which the row then shows)."""
     return all(str(o).startswith(DATA_KEYS) for o in row.get("overrides") or [])
 
 
@@ -96,7 +101,7 @@ def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[
     for row in rows:
         if not is_plain(row) or dataset not in dataset_of(row):
             continue
-        size = tuple(row.get("image_size") or ())
+        size = (*(row.get("image_size") or ()), widths_label(row))
         chosen[(row["recipe"], row["minutes"], row.get("n_gen"), size, seed_of(row))] = row
     best: dict[tuple, float] = {}
     for r in chosen.values():
@@ -106,6 +111,15 @@ def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[
         chosen.values(),
         key=lambda r: (-r["minutes"], best[(r["recipe"], r["minutes"])], r["recipe"], r["fid"]),
     )
+
+
+def widths_label(row: dict) -> str:
+    """``, width G 16 / D 16`` when the row set network widths, else empty."""
+    g = override_value(row, "model.generator.width")
+    d = override_value(row, "model.discriminator.width")
+    if g is None and d is None:
+        return ""
+    return f", width G {g or 'recipe'} / D {d or 'recipe'}"
 
 
 def train_precision(row: dict) -> str:
@@ -145,14 +159,15 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
         grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
         extra = ""
         if reports:
-            size = (r.get("image_size") or [0, 0, 0])[-1]
+            size = f"{(r.get('image_size') or [0, 0, 0])[-1]}{widths_label(r)}"
             cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
             share = f"{r['cpu_share']:.2f}" if r.get("cpu_share") is not None else "-"
             report = REPORTED.get(r["recipe"], "-")
             extra = f" {size} | {train_precision(r)} | {share} | {cas} | {report} |"
         label = fid_label(r.get("n_gen"), seed_of(r))
+        name = f"`{r['recipe']}`" + ("" if reports else widths_label(r))  # no px column here
         lines.append(
-            f"| `{r['recipe']}` | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
+            f"| {name} | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
             f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({label}) "
             f"| {r['kid']:.4f} | {r['precision']:.3f} | {r['recall']:.3f} "
             f"| {'yes' if r.get('ema') else 'no'} |{extra} {grid} |"

@@ -56,6 +56,21 @@ def test_seeds_are_rows_of_their_own_kept_together():
     assert "**33.00** (FID-5k, seed 2) |" in lines[2]
 
 
+def test_width_overrides_are_rows_that_say_their_size():
+    folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
+    small = ["model.generator.width=16", "model.discriminator.width=16"]
+    rows = [
+        row("sagan-cifar10", 90.0, minutes=20, overrides=[*folder, *small], ref="folder:test",
+            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+        row("sagan-cifar10", 120.0, minutes=20, overrides=folder, ref="folder:test",
+            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+    ]
+    lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
+    assert len(lines) == 2
+    assert "| 32, width G 16 / D 16 | fp32 |" in lines[0]
+    assert "| 32 | fp32 |" in lines[1]
+
+
 def test_longer_budgets_come_first_then_best_fid():
     rows = [row("short", 10.0, minutes=10), row("long", 20.0, minutes=30), row("ok", 5.0)]
     assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["long", "ok", "short"]
