@@ -178,6 +178,7 @@ def main() -> int:
         "precision": round(float(scores["precision"]), 4),
         "recall": round(float(scores["recall"]), 4),
         "n_gen": scores.get("n_gen"),
+        "fid_precision": args.precision,
         "ref": scores.get("ref"),
         "data_root": cfg.data.root,
         "image_size": list(run.generator.image_shape),
