@@ -131,7 +131,7 @@ def profile(
     from gankit.models.generation import seeded_batches
 
     device = torch.device(args.device)
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    dtypes = {p: extractor.input_dtype(p) for p in precisions}  # type: ignore[attr-defined]
     clocks = {p: Clock(device, args.clock) for p in precisions}
     shared = Clock(device, args.clock)
     baseline = baseline_network(extractor) if args.baseline else None

@@ -155,3 +155,26 @@ def test_classifier_weights_are_read_in_either_orientation(shape):
     layer.weight = torch.nn.Parameter(torch.zeros(shape))
     assert extractor_module._logit_matrix(layer).shape == (2048, 1008)
     assert extractor_module._logit_matrix(None) is None
+
+
+def test_bf16_network_keeps_its_first_convolution_and_input_in_fp32(inception):
+    """Rounding an upsampled image to bf16 bands it; the first convolution stays fp32 so the
+    input never is rounded (FastInception.reduced). Every other layer computes in bf16."""
+    net = inception.network("bf16")
+    dtypes = [conv.weight.dtype for conv in net.modules() if hasattr(conv, "stride")]
+    assert dtypes[0] == torch.float32 and set(dtypes[1:]) == {torch.bfloat16}, dtypes[:3]
+    assert inception.input_dtype("bf16") == torch.float32 == net.input_dtype
+    assert inception.network("fp32").stem[0].convs[0].weight.dtype == torch.float32
+    if not has_native_bf16():
+        pytest.skip("this CPU has no native bf16: the error comparison needs its kernels")
+    images = pattern_images(8, 1, 28, 28)
+    fp32 = inception.features(images, batch_size=4)
+    kept = inception.features(images, batch_size=4, precision="bf16")
+    with torch.inference_mode():  # the input rounded to bf16 first, as an all-bf16 net does
+        x = inception_input(images).to(torch.bfloat16).float()
+        rounded = net(x.contiguous(memory_format=torch.channels_last)).double().numpy()
+
+    def error(features: np.ndarray) -> float:
+        return float(np.linalg.norm(features - fp32) / np.linalg.norm(fp32))
+
+    assert 0 < error(kept) < error(rounded), (error(kept), error(rounded))

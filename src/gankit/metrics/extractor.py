@@ -10,7 +10,6 @@ has the 1008-way ``output`` layer that the Inception Score needs.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib.util
 import os
@@ -193,7 +192,7 @@ class FeatureExtractor:
             if dtype not in self._nets:
                 if self.fast:
                     # Casting the weights once beats autocast, which re-casts them every call.
-                    self._nets[dtype] = copy.deepcopy(self._nets[torch.float32]).to(dtype)
+                    self._nets[dtype] = self._nets[torch.float32].reduced(dtype)
                 else:
                     layers = self._scripted_layers.to(self.device)
                     self._nets[dtype] = _ScriptedRunner(layers, dtype)
@@ -203,6 +202,13 @@ class FeatureExtractor:
         """The module mapping network input (:func:`~gankit.metrics.preprocess.inception_input`)
         to ``[N, 2048]`` features at ``precision``; for profiling, e.g. its ``stages()``."""
         return self._net(self._dtype(precision))
+
+    def input_dtype(self, precision: str = "fp32") -> torch.dtype:
+        """The dtype to build the network input in: the fast network keeps its first
+        convolution in fp32 at every precision (see :meth:`FastInception.reduced`); the
+        TorchScript fallback casts under autocast whatever it gets."""
+        net = self._net(self._dtype(precision))
+        return getattr(net, "input_dtype", self._dtype(precision))
 
     def _dtype(self, precision: str) -> torch.dtype:
         if precision not in PRECISIONS:
@@ -232,7 +238,9 @@ class FeatureExtractor:
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size]
-                x = inception_input(batch, device=self.device, dtype=dtype, protocol=protocol)
+                x = inception_input(
+                    batch, device=self.device, dtype=self.input_dtype(precision), protocol=protocol
+                )
                 yield net(x).float().cpu()
 
     def features(
