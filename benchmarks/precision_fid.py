@@ -13,8 +13,9 @@ mean FIDs with the larger of the two seed-to-seed gaps.
 
 Steps, not minutes, fix the budget, so the answer does not depend on how fast either precision
 ran or on other processes sharing the machine (the img/s and CPU share are recorded anyway).
-Runs already finished in ``--out`` are scored again, not retrained. One JSON row per run goes
-to ``benchmarks/precision_fid.jsonl``.
+Runs already finished in ``--out`` are not retrained, and not scored again either when the
+results file holds their score at the same N and Inception precision (``--rescore`` forces it).
+One JSON row per run goes to ``benchmarks/precision_fid.jsonl``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,20 @@ def verdict(fids: dict[tuple[str, int], float]) -> str:
         f"{spread['fp32']:.3f}, bf16 {spread['bf16']:.3f}: "
         + ("within run-to-run noise" if within else "LARGER than the seed-to-seed spread")
     )
+
+
+def recorded_fid(results: Path, run_dir: Path, steps: int, fid_n: int,
+                 eval_precision: str) -> float | None:
+    """The newest score of this run at these settings in the results file, if any."""
+    if not results.is_file():
+        return None
+    found = None
+    for line in results.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else {}
+        if (row.get("run_dir") == str(run_dir) and row.get("steps") == steps
+                and row.get("fid_n") == fid_n and row.get("eval_precision") == eval_precision):
+            found = float(row["fid"])
+    return found
 
 
 def train_arm(recipe: str, steps: int, precision: str, seed: int, extra: list[str],
@@ -103,6 +118,7 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], help="extra config overrides")
     ap.add_argument("--out", default="runs/precision-fid")
     ap.add_argument("--results", default=str(HERE / "precision_fid.jsonl"))
+    ap.add_argument("--rescore", action="store_true", help="score finished runs again")
     args = ap.parse_args()
 
     from gankit.config import load_config
@@ -118,6 +134,12 @@ def main() -> int:
         speed = train_arm(args.recipe, args.steps, precision, seed, args.set, run_dir)
         run = load_run(run_dir)
         started = time.perf_counter()
+        known = None if args.rescore else recorded_fid(
+            Path(args.results), run_dir, run.step, args.fid_n, args.eval_precision)
+        if speed["reused"] and known is not None:
+            print(f"{precision} seed {seed}: FID-{args.fid_n} {known:.3f} (recorded)", flush=True)
+            fids[(precision, seed)] = known
+            continue
         scores = evaluate_generator(run.generator, metrics=["fid"], n=args.fid_n,
                                     ref=f"{data_name}:test", precision=args.eval_precision)
         fids[(precision, seed)] = float(scores["fid"])

@@ -40,8 +40,8 @@ def _weight_fid(generator, *, metrics, n, ref, precision):
 
 
 def test_four_runs_scored_then_reused(tmp_path, monkeypatch, capsys):
-    """Four real 2-step trainings on synthetic data, one row each; a second call scores the
-    finished runs again without training them."""
+    """Four real 2-step trainings on synthetic data, one row each; a second call reads their
+    scores back, a third with --rescore scores them again; neither trains."""
     import gankit.metrics
 
     monkeypatch.setattr(gankit.metrics, "evaluate_generator", _weight_fid)
@@ -60,8 +60,12 @@ def test_four_runs_scored_then_reused(tmp_path, monkeypatch, capsys):
     assert rows[0]["fid"] != rows[1]["fid"]  # same start, but two bf16 steps moved the weights
     assert (tmp_path / "runs" / "dcgan-fashion-bf16-seed1" / "config.yaml").is_file()
     monkeypatch.setattr(sys, "argv", argv)
-    assert precision_fid.main() == 0
+    assert precision_fid.main() == 0  # finished and scored: read back, nothing appended
+    assert len(results.read_text().splitlines()) == 4
+    assert capsys.readouterr().out.count("(recorded)") == 4
+    monkeypatch.setattr(sys, "argv", [*argv, "--rescore"])
+    assert precision_fid.main() == 0  # scored again, still not retrained
     again = [json.loads(line) for line in results.read_text().splitlines()][4:]
-    assert all(r["reused"] for r in again)
+    assert len(again) == 4 and all(r["reused"] for r in again)
     assert [r["fid"] for r in again] == [r["fid"] for r in rows]
     assert "mean FID fp32" in capsys.readouterr().out
