@@ -1,7 +1,7 @@
-"""Does bf16 training cost FID? Equal steps in fp32 and bf16, with two fp32 seeds for the noise.
+"""Does bf16 training cost FID? Equal steps in fp32 and bf16, two seeds each for the noise.
 
-    python benchmarks/precision_fid.py dcgan-fashion --steps 3000 --fid-n 10000
-    python benchmarks/precision_fid.py best-fashion --steps 10000 --fid-n 10000
+    python benchmarks/precision_fid.py dcgan-fashion --steps 2000 --fid-n 10000
+    python benchmarks/precision_fid.py best-fashion --steps 8000 --fid-n 10000
 
 For one recipe it trains four runs of exactly ``--steps`` generator steps: fp32 and bf16
 autocast, each with seeds 0 and 1 (a seed fixes the data order and the initial weights, so
@@ -76,7 +76,6 @@ def train_arm(recipe: str, steps: int, precision: str, seed: int, extra: list[st
     import torch
 
     from gankit.config import load_config
-    from gankit.training.generator_io import load_run
     from gankit.training.trainer import Trainer
 
     if (run_dir / "metrics.jsonl").is_file() and _finished(run_dir, steps):
@@ -85,10 +84,9 @@ def train_arm(recipe: str, steps: int, precision: str, seed: int, extra: list[st
                                "train.max_minutes=null", f"train.precision={precision}",
                                f"train.seed={seed}", "train.fid_every=0", *extra])
     cpu0, wall0 = os.times(), time.perf_counter()
-    Trainer(cfg, run_dir, force=True).fit()
+    step = Trainer(cfg, run_dir, force=True).fit().step
     wall = time.perf_counter() - wall0
     cpu1 = os.times()
-    step = load_run(run_dir).step
     per_step = cfg.train.batch_size * cfg.objective.n_critic
     return {
         "img_per_s": round(step * per_step / wall, 1),

@@ -207,8 +207,8 @@ class FeatureExtractor:
         """The dtype to build the network input in: the fast network keeps its first
         convolution in fp32 at every precision (see :meth:`FastInception.reduced`); the
         TorchScript fallback casts under autocast whatever it gets."""
-        net = self._net(self._dtype(precision))
-        return getattr(net, "input_dtype", self._dtype(precision))
+        dtype = self._dtype(precision)
+        return getattr(self._net(dtype), "input_dtype", dtype)
 
     def _dtype(self, precision: str) -> torch.dtype:
         if precision not in PRECISIONS:
@@ -235,11 +235,12 @@ class FeatureExtractor:
         check_images(images)
         dtype = self._dtype(precision)
         net = self._net(dtype)
+        input_dtype = getattr(net, "input_dtype", dtype)  # see input_dtype()
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size]
                 x = inception_input(
-                    batch, device=self.device, dtype=self.input_dtype(precision), protocol=protocol
+                    batch, device=self.device, dtype=input_dtype, protocol=protocol
                 )
                 yield net(x).float().cpu()
 
