@@ -56,6 +56,14 @@ def test_seeds_are_rows_of_their_own_kept_together():
     assert "**33.00** (FID-5k, seed 2) |" in lines[2]
 
 
+def test_switching_off_in_training_fid_keeps_a_row_plain():
+    rows = [
+        row("a", 30.0, overrides=["train.fid_every=0"]),
+        row("b", 1.0, overrides=["train.ema=false"]),
+    ]
+    assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["a"]
+
+
 def test_width_overrides_are_rows_that_say_their_size():
     folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
     small = ["model.generator.width=16", "model.discriminator.width=16"]

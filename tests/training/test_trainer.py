@@ -119,6 +119,11 @@ def test_in_training_fid_logs_rows_plot_and_best_checkpoint(tmp_path) -> None:
     best = load_checkpoint(tmp_path / "fid" / "checkpoints" / "best.pt")
     assert best["best_fid"] == pytest.approx(min(r["fid"] for r in rows))
     assert result.best_fid == pytest.approx(best["best_fid"])
+    # Evaluating leaves training as it was: the benchmarks switch it off and call the row equal.
+    _train(tmp_path, "no-fid", 4, **{"train.fid_every": 0})
+    with_eval, without = _weights(tmp_path / "fid"), _weights(tmp_path / "no-fid")
+    assert with_eval.keys() == without.keys()
+    assert all(torch.equal(with_eval[k], without[k]) for k in with_eval)
 
 
 @pytest.mark.parametrize(
