@@ -140,6 +140,16 @@ def train_precision(row: dict) -> str:
     return override_value(row, "train.precision") or "fp32"
 
 
+def cpu_share_label(row: dict) -> str:
+    """The share of its cores the training got; ``0.97 of 1 core`` when it was pinned to one
+    of the machine's two (two seeds trained at once), so a row never looks like the whole CPU."""
+    if row.get("cpu_share") is None:
+        return "-"
+    share = f"{row['cpu_share']:.2f}"
+    threads = row.get("threads")
+    return f"{share} of {threads} core" if threads == 1 else share
+
+
 def fid_label(n_gen: int | None, seed: int = 0) -> str:
     """``FID-5k``; a seed other than the recipes' 0 is named (``FID-5k, seed 1``)."""
     label = "FID"
@@ -151,9 +161,9 @@ def fid_label(n_gen: int | None, seed: int = 0) -> str:
 def markdown(rows: list[dict], *, reports: bool = False) -> str:
     """The table: one line per recipe and budget, with its sample grid.
 
-    ``reports`` adds the image size, the share of the two cores the training got (below ~0.9
-    something else ran beside it), class accuracy and the reported FID of the experiment the
-    recipe reproduces (the CIFAR-10 table).
+    ``reports`` adds the image size, the share of the cores the training got (below ~0.9
+    something else ran beside it; rows pinned to one core say so), class accuracy and the
+    reported FID of the experiment the recipe reproduces (the CIFAR-10 table).
     """
     extra_head = (
         " px | train | CPU share | class acc. | report's FID (setting) |" if reports else ""
@@ -169,7 +179,7 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
         if reports:
             size = f"{(r.get('image_size') or [0, 0, 0])[-1]}{widths_label(r)}"
             cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
-            share = f"{r['cpu_share']:.2f}" if r.get("cpu_share") is not None else "-"
+            share = cpu_share_label(r)
             report = REPORTED.get(r["recipe"], "-")
             extra = f" {size} | {train_precision(r)} | {share} | {cas} | {report} |"
         label = fid_label(r.get("n_gen"), seed_of(r))

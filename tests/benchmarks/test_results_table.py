@@ -79,6 +79,19 @@ def test_width_overrides_are_rows_that_say_their_size():
     assert "| 32 | fp32 |" in lines[1]
 
 
+def test_a_row_pinned_to_one_core_says_so():
+    folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
+    common = {"ref": "folder:test", "data_root": "/somewhere/cifar10-jpg",
+              "image_size": [3, 32, 32], "minutes": 60}
+    rows = [
+        row("one", 40.0, overrides=folder, cpu_share=0.97, threads=1, **common),
+        row("two", 50.0, overrides=folder, cpu_share=0.93, threads=2, **common),
+    ]
+    lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
+    assert "| fp32 | 0.97 of 1 core |" in lines[0]
+    assert "| fp32 | 0.93 |" in lines[1]
+
+
 def test_longer_budgets_come_first_then_best_fid():
     rows = [row("short", 10.0, minutes=10), row("long", 20.0, minutes=30), row("ok", 5.0)]
     assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["long", "ok", "short"]
