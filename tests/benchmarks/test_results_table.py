@@ -90,6 +90,13 @@ def test_a_row_pinned_to_one_core_says_so():
     lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
     assert "| fp32 | 0.97 of 1 core |" in lines[0]
     assert "| fp32 | 0.93 |" in lines[1]
+    assert "**40.00** (FID-5k) |" in lines[0]
+
+
+def test_a_bf16_inception_score_is_named():
+    lines = table.markdown([row("a", 30.0, seed=1, fid_precision="bf16"), row("b", 31.0)])
+    assert "**30.00** (FID-5k, seed 1, bf16 Inception) |" in lines.splitlines()[2]
+    assert "**31.00** (FID-5k) |" in lines.splitlines()[3]
 
 
 def test_longer_budgets_come_first_then_best_fid():
