@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from quality import cpu_share, git_commit  # noqa: E402  (a sibling benchmark script)
+from results_table import load_rows  # noqa: E402  (the same)
 
 from gankit.cpu import cpu_model, has_native_bf16  # noqa: E402
 
@@ -59,11 +60,8 @@ def verdict(fids: dict[tuple[str, int], float]) -> str:
 def recorded_fid(results: Path, run_dir: Path, steps: int, fid_n: int,
                  eval_precision: str) -> float | None:
     """The newest score of this run at these settings in the results file, if any."""
-    if not results.is_file():
-        return None
     found = None
-    for line in results.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line) if line.strip() else {}
+    for row in load_rows(results):
         if (row.get("run_dir") == str(run_dir) and row.get("steps") == steps
                 and row.get("fid_n") == fid_n and row.get("eval_precision") == eval_precision):
             found = float(row["fid"])
