@@ -47,6 +47,7 @@ sys.path.insert(0, str(HERE))
 
 from quality import git_commit  # noqa: E402
 
+from gankit.atomic import atomic_write_text  # noqa: E402
 from gankit.cpu import cpu_model  # noqa: E402
 
 EPOCH_FILE = re.compile(r"netG_epoch_(\d+)\.pth$")
@@ -125,7 +126,13 @@ def run_peer(main_py: Path, data: Path, out: Path, minutes: float, seed: int) ->
 
 
 def run_gankit(recipe: str, minutes: float, out: Path, overrides: list[str]) -> int:
-    """Train a recipe for ``minutes`` keeping every epoch's checkpoint (no in-training FID)."""
+    """Train a recipe for ``minutes`` keeping every epoch's checkpoint (no in-training FID).
+
+    ``out/tq.json`` records the cores the run had (its CPU affinity: a run pinned with
+    ``taskset`` to one core is labelled so in the table and the plot) and the CPU model.
+    """
+    from gankit.training.trainer import usable_cores
+
     command = [
         sys.executable, "-m", "gankit", "train", recipe, "--out", str(out), "--quiet", "--force",
         "--set", f"train.max_minutes={minutes}", "--set", "train.fid_every=0",
@@ -133,7 +140,27 @@ def run_gankit(recipe: str, minutes: float, out: Path, overrides: list[str]) -> 
     ]  # fmt: skip
     for override in overrides:
         command += ["--set", override]
-    return subprocess.run(command).returncode
+    code = subprocess.run(command).returncode
+    if code == 0:
+        facts = {"recipe": recipe, "minutes": minutes, "overrides": overrides,
+                 "cores": usable_cores(), "cpu": cpu_model()}  # fmt: skip
+        atomic_write_text(out / "tq.json", json.dumps(facts, indent=2) + "\n")
+    return code
+
+
+def run_facts(run_dir: Path) -> dict:
+    """Cores and resolved training precision of a gankit run (what its row and label say)."""
+    facts_path = run_dir / "tq.json"
+    facts = json.loads(facts_path.read_text()) if facts_path.is_file() else {}
+    precision = None
+    metrics = run_dir / "metrics.jsonl"
+    if metrics.is_file():
+        for line in metrics.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("event") == "precision":
+                precision = record.get("precision")
+                break
+    return {"cores": facts.get("cores"), "precision": precision}
 
 
 # ------------------------------------------------------------------------------ 4. scoring
@@ -167,6 +194,17 @@ def nearest(points: list[tuple[float, Path]], minutes: list[float]) -> list[tupl
 
 
 def fid_of(checkpoint: Path, n: int, *, peer: bool, precision: str) -> float:
+    """FID-n of a checkpoint, remembered in ``fid_scores.json`` beside it.
+
+    A FID-10k costs about 25 minutes on one core, so each score is computed once: scoring can
+    then be split over cores (one ``score`` per run, each pinned with ``taskset``) and a final
+    ``score`` over all runs only reads what they wrote.
+    """
+    memo_path = checkpoint.parent / "fid_scores.json"
+    key = f"{checkpoint.name}|n={n}|{precision}"
+    if memo_path.is_file() and key in (memo := json.loads(memo_path.read_text())):
+        return float(memo[key])
+
     from peer_dcgan import load_peer_generator
 
     from gankit.metrics.evaluate import evaluate_generator
@@ -176,7 +214,11 @@ def fid_of(checkpoint: Path, n: int, *, peer: bool, precision: str) -> float:
     result = evaluate_generator(
         generator, metrics="fid", n=n, ref="fashion-mnist:test", precision=precision
     )
-    return float(result["fid"])
+    fid = float(result["fid"])
+    memo = json.loads(memo_path.read_text()) if memo_path.is_file() else {}  # re-read: others
+    memo[key] = fid
+    atomic_write_text(memo_path, json.dumps(memo, indent=2, sort_keys=True) + "\n")
+    return fid
 
 
 def first_crossing(curve: list[dict], target: float) -> dict | None:
@@ -218,7 +260,8 @@ def score(args: argparse.Namespace) -> dict:
     for run_dir in args.run:
         curve = curve_of(nearest(gankit_points(run_dir), args.at), peer=False)
         crossing = first_crossing(curve, target)
-        entry: dict = {"dir": run_dir.name, "curve": curve, "crossing": crossing}
+        entry: dict = {"dir": run_dir.name, **run_facts(run_dir), "curve": curve,
+                       "crossing": crossing}
         if crossing is not None:
             peer_minutes = result["peer"]["curve"][-1]["minutes"]
             entry["speedup"] = round(peer_minutes / crossing["minutes"], 2)
@@ -240,6 +283,14 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def run_label(run: dict) -> str:
+    """``best-fashion (1 core, bf16)``: the run's directory name and what it trained with."""
+    cores = run.get("cores")
+    facts = [f"{cores} core{'s' if cores != 1 else ''}" if cores else "", run.get("precision")]
+    said = ", ".join(fact for fact in facts if fact)
+    return f"{run['dir']} ({said})" if said else run["dir"]
+
+
 def report(results_path: Path, plot: Path | None) -> str:
     result = json.loads(results_path.read_text())
     peer = result["peer"]
@@ -259,10 +310,10 @@ def report(results_path: Path, plot: Path | None) -> str:
     for run in result["runs"]:
         crossing = run["crossing"]
         if crossing is None:
-            lines.append(f"| {run['dir']} | not within its budget | - | - |")
+            lines.append(f"| {run_label(run)} | not within its budget | - | - |")
             continue
         lines.append(
-            f"| {run['dir']} | {crossing['minutes']:.2f} min | "
+            f"| {run_label(run)} | {crossing['minutes']:.2f} min | "
             f"{_fmt(run.get('crossing_fid_confirm') if m else crossing['fid'])} | "
             f"{run['speedup']:.1f}x |"
         )
@@ -275,12 +326,12 @@ def report(results_path: Path, plot: Path | None) -> str:
 
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
         ax.plot(*zip(*[(p["minutes"], p["fid"]) for p in peer["curve"]], strict=True),
-                "o-", label="canonical DCGAN example")  # fmt: skip
+                "o-", label="canonical DCGAN example (2 cores, fp32)")  # fmt: skip
         for run in result["runs"]:
             points = [(p["minutes"], p["fid"]) for p in run["curve"]]
-            ax.plot(*zip(*points, strict=True), ".-", label=run["dir"])
+            ax.plot(*zip(*points, strict=True), ".-", label=run_label(run))
         ax.axhline(target["fid"], color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("training minutes (2-core CPU)")
+        ax.set_xlabel("training minutes (wall clock)")
         ax.set_ylabel(f"FID-{n} vs Fashion-MNIST test")
         ax.set_yscale("log")
         ax.legend()

@@ -76,3 +76,44 @@ def test_peer_without_its_script_is_one_sentence(capsys, monkeypatch) -> None:
         ttq.main()
     assert exit_info.value.code == 2
     assert "is not the example's dcgan/main.py" in capsys.readouterr().err
+
+
+def test_fid_of_computes_a_score_once_and_remembers_it_beside_the_checkpoint(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import gankit.metrics.evaluate as evaluate
+    import gankit.training.generator_io as generator_io
+
+    calls: list[tuple[int, str]] = []
+
+    def fake_evaluate(generator, *, metrics, n, ref, precision):
+        calls.append((n, precision))
+        return {"fid": 10.0 + n / 1000}
+
+    monkeypatch.setattr(evaluate, "evaluate_generator", fake_evaluate)
+    monkeypatch.setattr(generator_io, "load_run", lambda path: type("R", (), {"generator": 0}))
+    checkpoint = tmp_path / "checkpoints" / "step_0000100.pt"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"")
+
+    assert ttq.fid_of(checkpoint, 2000, peer=False, precision="bf16") == 12.0
+    assert ttq.fid_of(checkpoint, 2000, peer=False, precision="bf16") == 12.0
+    assert ttq.fid_of(checkpoint, 2000, peer=False, precision="fp32") == 12.0
+    assert ttq.fid_of(checkpoint, 10000, peer=False, precision="fp32") == 20.0
+    assert calls == [(2000, "bf16"), (2000, "fp32"), (10000, "fp32")]  # the repeat was read
+    memo = json.loads((checkpoint.parent / "fid_scores.json").read_text())
+    assert memo == {"step_0000100.pt|n=10000|fp32": 20.0, "step_0000100.pt|n=2000|bf16": 12.0,
+                    "step_0000100.pt|n=2000|fp32": 12.0}  # fmt: skip
+
+
+def test_run_facts_and_label_say_the_cores_and_the_resolved_precision(tmp_path: Path) -> None:
+    (tmp_path / "tq.json").write_text(json.dumps({"cores": 1}))
+    events = [{"kind": "event", "event": "precision", "precision": "bf16"},
+              {"kind": "train", "step": 50}]  # fmt: skip
+    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    facts = ttq.run_facts(tmp_path)
+    assert facts == {"cores": 1, "precision": "bf16"}
+    assert ttq.run_label({"dir": "dcgan-fashion", **facts}) == "dcgan-fashion (1 core, bf16)"
+    assert ttq.run_label({"dir": "b", "cores": 2, "precision": "fp32"}) == "b (2 cores, fp32)"
+    assert ttq.run_facts(tmp_path / "missing") == {"cores": None, "precision": None}
+    assert ttq.run_label({"dir": "old", "cores": None, "precision": None}) == "old"
