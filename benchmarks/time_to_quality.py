@@ -81,6 +81,8 @@ def write_folder(out: Path, dataset: str = "fashion-mnist", split: str = "train"
 
 def run_peer(main_py: Path, data: Path, out: Path, minutes: float, seed: int) -> dict:
     """Run the example for ``minutes`` and note when each epoch's checkpoint appeared."""
+    from gankit.training.trainer import usable_cores
+
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "peer.log"
     command = [
@@ -108,6 +110,7 @@ def run_peer(main_py: Path, data: Path, out: Path, minutes: float, seed: int) ->
         cpu_before.children_user + cpu_before.children_system
     )
     iterations = sum(1 for line in log_path.read_text().splitlines() if PEER_LINE.match(line))
+    cores = usable_cores()
     record = {
         "command": " ".join(command),
         "minutes": minutes,
@@ -115,7 +118,8 @@ def run_peer(main_py: Path, data: Path, out: Path, minutes: float, seed: int) ->
         "iterations": iterations,
         "img_per_s": round(iterations * 64 / wall, 1),
         "checkpoint_minutes": timeline,
-        "cpu_share": round(cpu / wall / 2, 3),
+        "cores": cores,
+        "cpu_share": round(cpu / wall / cores, 3),
         "cpu": cpu_model(),
     }
     (out / "timeline.json").write_text(json.dumps(record, indent=2))
@@ -238,7 +242,7 @@ def score(args: argparse.Namespace) -> dict:
     points = peer_points(args.peer)
     peer_curve = curve_of(points, peer=True)
     timeline = json.loads((args.peer / "timeline.json").read_text())
-    peer_facts = ("img_per_s", "cpu_share", "minutes", "iterations")
+    peer_facts = ("img_per_s", "cores", "cpu_share", "minutes", "iterations")
     last_peer = points[-1][1]
     confirm = args.confirm_n > 0
     peer_final = fid_of(last_peer, args.confirm_n, peer=True, precision="fp32") if confirm else None
@@ -326,7 +330,8 @@ def report(results_path: Path, plot: Path | None) -> str:
 
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
         ax.plot(*zip(*[(p["minutes"], p["fid"]) for p in peer["curve"]], strict=True),
-                "o-", label="canonical DCGAN example (2 cores, fp32)")  # fmt: skip
+                "o-", label=run_label({"dir": "canonical DCGAN example", "cores": peer.get("cores"),
+                                      "precision": "fp32"}))  # fmt: skip
         for run in result["runs"]:
             points = [(p["minutes"], p["fid"]) for p in run["curve"]]
             ax.plot(*zip(*points, strict=True), ".-", label=run_label(run))
