@@ -153,17 +153,14 @@ def run_gankit(recipe: str, minutes: float, out: Path, overrides: list[str]) -> 
 
 
 def run_facts(run_dir: Path) -> dict:
-    """Cores and resolved training precision of a gankit run (what its row and label say)."""
+    """Cores and training precision of a gankit run (what its row and label say); the run's
+    ``config.yaml`` holds the precision ``auto`` resolved to."""
+    from gankit.config import load_config
+
     facts_path = run_dir / "tq.json"
     facts = json.loads(facts_path.read_text()) if facts_path.is_file() else {}
-    precision = None
-    metrics = run_dir / "metrics.jsonl"
-    if metrics.is_file():
-        for line in metrics.read_text().splitlines():
-            record = json.loads(line)
-            if record.get("event") == "precision":
-                precision = record.get("precision")
-                break
+    config = run_dir / "config.yaml"
+    precision = load_config(str(config)).train.precision if config.is_file() else None
     return {"cores": facts.get("cores"), "precision": precision}
 
 

@@ -108,9 +108,11 @@ def test_fid_of_computes_a_score_once_and_remembers_it_beside_the_checkpoint(
 
 def test_run_facts_and_label_say_the_cores_and_the_resolved_precision(tmp_path: Path) -> None:
     (tmp_path / "tq.json").write_text(json.dumps({"cores": 1}))
-    events = [{"kind": "event", "event": "precision", "precision": "bf16"},
-              {"kind": "train", "step": 50}]  # fmt: skip
-    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    from gankit.config import dump_yaml, load_config
+
+    # a run's config.yaml holds the precision `auto` resolved to
+    config = load_config("dcgan-fashion", ["train.precision=bf16"])
+    (tmp_path / "config.yaml").write_text(dump_yaml(config))
     facts = ttq.run_facts(tmp_path)
     assert facts == {"cores": 1, "precision": "bf16"}
     assert ttq.run_label({"dir": "dcgan-fashion", **facts}) == "dcgan-fashion (1 core, bf16)"
