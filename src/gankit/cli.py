@@ -198,6 +198,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         precision=args.precision,
         protocol=args.protocol,
         data_root=args.root,
+        progress=not args.quiet,
     )
     if args.json:
         _print_json(result)
@@ -371,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--device", default="cpu")
     st.add_argument("--root", help="where dataset specs are read, e.g. DIR for folder:test")
     st.add_argument("--json", action="store_true", help="print what was written as JSON")
+    st.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     _add_protocol(st)
     st.set_defaults(func=cmd_stats)
 

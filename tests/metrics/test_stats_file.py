@@ -188,6 +188,21 @@ def test_cli_stats_then_fid(tmp_path, images, stub_extractor, monkeypatch, capsy
     assert "already a statistics file" in capsys.readouterr().err
 
 
+def test_cli_stats_reports_progress_unless_quiet(tmp_path, images, stub_extractor, monkeypatch,
+                                                capsys):
+    monkeypatch.setattr(extractor_module, "get_extractor", lambda *a, **k: stub_extractor)
+    np.save(tmp_path / "b.npy", images[1])
+    out = tmp_path / "b_stats.npz"
+    assert main(["stats", str(tmp_path / "b.npy"), "--out", str(out), "--n", "45"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert any(line.endswith("features 45/45") for line in err), err
+    assert err[-1].startswith("Wrote FID statistics of 45 images")
+    assert main(["stats", str(tmp_path / "b.npy"), "--out", str(out), "--n", "45", "--quiet"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert not any("features" in line for line in err), err
+    assert err[-1].startswith("Wrote FID statistics of 45 images")
+
+
 @pytest.mark.slow
 def test_real_inception_stats_file_holds_the_features_statistics(inception, tmp_path):
     # The FID arithmetic with a file is tested above to 1e-6; here the file written through the
