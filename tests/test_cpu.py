@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from gankit import cpu
+from gankit.errors import ConfigError
 from gankit.training import precision
 
 
@@ -43,3 +45,18 @@ def test_cpu_model_is_the_model_name_line_of_proc_cpuinfo():
     if not names:
         pytest.skip("this /proc/cpuinfo names no model")
     assert cpu.cpu_model() == names[0] and cpu.cpu_model()
+
+
+def test_usable_cores_follows_omp_num_threads_then_the_affinity_mask(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert cpu.usable_cores() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert cpu.usable_cores() == len(os.sched_getaffinity(0))
+
+
+def test_pick_device_refuses_cuda_without_a_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert cpu.pick_device("auto") == torch.device("cpu")
+    assert cpu.pick_device("cpu") == torch.device("cpu")
+    with pytest.raises(ConfigError, match=r"train\.device=cuda:1 but no CUDA device"):
+        cpu.pick_device("cuda:1")

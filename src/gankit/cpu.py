@@ -1,12 +1,39 @@
-"""What this CPU can do natively, so that fast paths are only taken where they exist."""
+"""What this machine offers a run: its CPU's native kernels, the cores it may use, its device.
+
+Fast paths are only taken where they exist, and a run only asks for what it was given (the
+affinity mask, not the machine's core count; a device that is visible).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import warnings
 
 import torch
+
+from gankit.errors import ConfigError
+
+
+def usable_cores() -> int:
+    """Cores this process may use: OMP_NUM_THREADS if set, else the CPU affinity mask."""
+    explicit = int(os.environ.get("OMP_NUM_THREADS") or 0)
+    if explicit:
+        return explicit
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` means CUDA when present; an unavailable device is a config error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"train.device={name} but no CUDA device is visible; use cpu or auto.")
+    return torch.device(name)
 
 
 @functools.cache

@@ -10,7 +10,8 @@ import torch
 from gankit.config import load_config
 from gankit.errors import DivergenceError, RunDirError
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.trainer import Trainer, linear_decay_factor
+from gankit.training.schedule import linear_decay_factor
+from gankit.training.trainer import Trainer
 from tests.conftest import tiny_overrides
 
 

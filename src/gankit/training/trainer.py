@@ -14,10 +14,8 @@ device tensors and read back once per ``log_every`` steps (no host sync per step
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,21 +28,16 @@ from torch import nn
 
 from gankit.atomic import atomic_write_text
 from gankit.config import Config, dump_yaml, to_dict
+from gankit.cpu import pick_device, usable_cores  # usable_cores: benchmarks import it from here
 from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
-from gankit.errors import ConfigError, DivergenceError
+from gankit.errors import ConfigError
 from gankit.models import build_discriminator, build_generator
 from gankit.models.generation import draw_inputs
 from gankit.objectives import build_objective
 from gankit.rundir import RunDir
 from gankit.training.batches import InMemoryBatches
-from gankit.training.checkpoint import (
-    keep_periodic_copy,
-    load_checkpoint,
-    load_module_state,
-    save_checkpoint,
-    unwrap,
-)
+from gankit.training.checkpoint import keep_periodic_copy, save_checkpoint, unwrap
 from gankit.training.distributed import (
     DistContext,
     all_ranks_agree,
@@ -56,8 +49,15 @@ from gankit.training.distributed import (
     init_distributed,
     shutdown_distributed,
 )
+from gankit.training.divergence import (
+    DivergencePolicy,
+    finite_losses,
+    params_finite,
+    rollback_event,
+)
 from gankit.training.ema import EMA
 from gankit.training.events import Broadcast, Subscriber
+from gankit.training.optimizers import make_optimizer
 from gankit.training.outputs import standard_subscribers
 from gankit.training.precision import (
     PrecisionChoice,
@@ -67,6 +67,9 @@ from gankit.training.precision import (
 )
 from gankit.training.precision_probe import probe_training_speed
 from gankit.training.progress import StatAverager, progress_display
+from gankit.training.schedule import LRSchedule, RunLength
+from gankit.training.state import TrainState
+from gankit.training.stop import StopRequest
 
 
 @dataclass
@@ -95,65 +98,6 @@ class TrainResult:
             "best_fid": self.best_fid,
             **self.precision,
         }
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto`` means CUDA when present; an unavailable device is a config error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"train.device={name} but no CUDA device is visible; use cpu or auto.")
-    return torch.device(name)
-
-
-class _StopRequest:
-    """SIGINT / SIGTERM set a flag; the loop finishes its step, checkpoints and exits."""
-
-    def __init__(self) -> None:
-        self.signal: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _StopRequest:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            # signal.signal fails outside the main thread (e.g. a test runner thread).
-            with contextlib.suppress(ValueError):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, _frame: Any) -> None:
-        if self.signal is not None:  # a second Ctrl-C stops at once
-            raise KeyboardInterrupt
-        self.signal = signum
-        print("\nStopping after this step and writing a checkpoint...", file=sys.stderr)
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
-MAX_ROLLBACKS = 5
-
-
-def usable_cores() -> int:
-    """Cores this process may use: OMP_NUM_THREADS if set, else the CPU affinity mask."""
-    explicit = int(os.environ.get("OMP_NUM_THREADS") or 0)
-    if explicit:
-        return explicit
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def linear_decay_factor(progress: float, decay_start: float) -> float:
-    """Learning-rate multiplier: 1 until ``decay_start`` of the run, then linearly down to 0.
-
-    Annealing only the end of a run keeps the fast early progress a GAN needs on a short
-    wall-clock budget while still letting the last updates settle.
-    """
-    if progress <= decay_start:
-        return 1.0
-    return max(0.0, (1.0 - progress) / (1.0 - decay_start))
 
 
 def _step_seed(seed: int, rank: int, step: int) -> int:
@@ -208,12 +152,14 @@ class Trainer:
         self.precision = self._resolve_precision()
         self.autocast = autocast_factory(cfg.train.precision, self.device)
         self.scaler = make_scaler(cfg.train.precision, self.device)
-        self.step = 0
-        self.wall_time = 0.0
-        self.best_fid: float | None = None
-        self.lr_scale = 1.0
-        self.rollbacks = 0
-        self.total_steps = self._total_steps()
+        self.state = TrainState(
+            self.g, self.d, self.opt_g, self.opt_d, self.scaler, self.ema, self.batches
+        )
+        self.lr_schedule = LRSchedule(cfg.optim, self.opt_g, self.opt_d)
+        self.divergence = DivergencePolicy(cfg.train.on_divergence, cfg.train.rollback_lr_factor)
+        steps_per_epoch = self.batches.batches_per_epoch / cfg.objective.n_critic
+        self.length = RunLength.from_config(cfg.train, steps_per_epoch)
+        self.total_steps = self.length.total_steps
         if resume:
             self._load(self.run.last)
         if self.dist.is_main and not resume:
@@ -286,9 +232,8 @@ class Trainer:
         self.memory_format = memory_format
         broadcast_module(self.g, self.dist)
         broadcast_module(self.d, self.dist)
-        self.opt_g = _make_optimizer(self.g, self.cfg.optim.generator, self.device)
-        self.opt_d = _make_optimizer(self.d, self.cfg.optim.discriminator, self.device)
-        self.base_lrs = (self.cfg.optim.generator.lr, self.cfg.optim.discriminator.lr)
+        self.opt_g = make_optimizer(self.g, self.cfg.optim.generator, self.device)
+        self.opt_d = make_optimizer(self.d, self.cfg.optim.discriminator, self.device)
         self.ema = EMA(self.g, decay=t.ema_decay, start_step=t.ema_start) if t.ema else None
         self.g_fwd: Callable[..., Any] = self.g
         self.d_fwd: Callable[..., Any] = self.d
@@ -333,20 +278,6 @@ class Trainer:
         t.precision = choice.precision
         return choice
 
-    def _total_steps(self) -> int | None:
-        t = self.cfg.train
-        per_epoch = self.batches.batches_per_epoch / self.cfg.objective.n_critic
-        candidates = []
-        if t.steps is not None:
-            candidates.append(t.steps)
-        if t.epochs is not None:
-            candidates.append(max(1, math.ceil(t.epochs * per_epoch)))
-        if not candidates and t.max_minutes is None:
-            raise ConfigError(
-                "Set how long to train: train.steps, train.epochs or train.max_minutes."
-            )
-        return min(candidates) if candidates else None
-
     # ------------------------------------------------------------------ state
 
     def recalibrate_ema(self) -> None:
@@ -362,48 +293,58 @@ class Trainer:
         self.recalibrate_ema()
         return self.ema.module
 
+    # The run's counters live in its TrainState (what a checkpoint saves); these keep them
+    # readable and settable as the trainer's own attributes.
+    @property
+    def step(self) -> int:
+        return self.state.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.state.step = value
+
+    @property
+    def wall_time(self) -> float:
+        return self.state.wall_time
+
+    @wall_time.setter
+    def wall_time(self, value: float) -> None:
+        self.state.wall_time = value
+
+    @property
+    def best_fid(self) -> float | None:
+        return self.state.best_fid
+
+    @best_fid.setter
+    def best_fid(self, value: float | None) -> None:
+        self.state.best_fid = value
+
+    @property
+    def lr_scale(self) -> float:
+        return self.state.lr_scale
+
+    @lr_scale.setter
+    def lr_scale(self, value: float) -> None:
+        self.state.lr_scale = value
+
+    @property
+    def base_lrs(self) -> tuple[float, float]:
+        """The configured learning rates of G and D before schedule and rollback cuts."""
+        return self.lr_schedule.base_lrs
+
     def state_dict(self) -> dict[str, Any]:
+        """The checkpoint of the run as it is now (EMA batch norm recalibrated first)."""
         self.recalibrate_ema()
-        return {
+        meta = {
             "config": to_dict(self.cfg),
             "image_shape": list(self.image_shape),
             "num_classes": self.cond_classes,
             "class_names": list(self.dataset.class_names),
-            "generator": unwrap(self.g).state_dict(),
-            "discriminator": unwrap(self.d).state_dict(),
-            "ema": self.ema.module.state_dict() if self.ema else None,
-            # The average's bookkeeping beside its weights (which readers load as "ema").
-            "ema_state": _ema_bookkeeping(self.ema),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "scaler": self.scaler.state_dict() if self.scaler else None,
-            "step": self.step,
-            "batches": self.batches.state_dict(),
-            "wall_time": self.wall_time,
-            "best_fid": self.best_fid,
-            "lr_scale": self.lr_scale,
         }
+        return self.state.state_dict(meta)
 
     def _load(self, path: Path) -> None:
-        state = load_checkpoint(path, map_location=str(self.device))
-        load_module_state(unwrap(self.g), state["generator"], "generator", path)
-        load_module_state(unwrap(self.d), state["discriminator"], "discriminator", path)
-        if self.ema is not None:
-            load_module_state(self.ema.module, state.get("ema") or state["generator"], "EMA", path)
-            # Older checkpoints lack the bookkeeping: they made one update per step. The decay
-            # is the resumed config's (the checkpoint's own unless --set changed it).
-            saved = state.get("ema_state") or {}
-            self.ema.num_updates = int(saved.get("num_updates", state["step"]))
-            self.ema.start_step = int(saved.get("start_step", self.ema.start_step))
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        if self.scaler is not None and state.get("scaler"):
-            self.scaler.load_state_dict(state["scaler"])
-        self.step = int(state["step"])
-        self.batches.load_state_dict(state["batches"])
-        self.wall_time = float(state.get("wall_time", 0.0))
-        self.best_fid = state.get("best_fid")
-        self.lr_scale = float(state.get("lr_scale", 1.0))
+        self.state.load(path, self.device)
 
     def save(self, *, periodic: bool = False) -> None:
         """Write ``last.pt`` (and a periodic copy); only rank 0 writes."""
@@ -497,26 +438,10 @@ class Trainer:
         return stats, epoch_ended
 
     def _apply_lr(self) -> None:
-        factor = self.lr_scale
-        if self.cfg.optim.lr_schedule == "linear":
-            factor *= linear_decay_factor(self._progress_fraction(), self.cfg.optim.lr_decay_start)
-        for opt, base in ((self.opt_g, self.base_lrs[0]), (self.opt_d, self.base_lrs[1])):
-            for group in opt.param_groups:
-                group["lr"] = base * factor
-
-    def _progress_fraction(self) -> float:
-        fractions = []
-        if self.total_steps:
-            fractions.append(self.step / self.total_steps)
-        if self.cfg.train.max_minutes:
-            fractions.append(self.wall_time / (60 * self.cfg.train.max_minutes))
-        return min(1.0, max(fractions)) if fractions else 0.0
+        self.lr_schedule.apply(self.length.fraction(self.step, self.wall_time), self.lr_scale)
 
     def _done(self) -> bool:
-        if self.total_steps is not None and self.step >= self.total_steps:
-            return True
-        t = self.cfg.train.max_minutes
-        return t is not None and self.wall_time >= 60 * t
+        return self.length.done(self.step, self.wall_time)
 
     # ------------------------------------------------------------------ the loop
 
@@ -540,7 +465,7 @@ class Trainer:
         )
         status = "completed"
         images_per_step = t.batch_size * self.objective.n_critic * self.dist.world_size
-        with _StopRequest() as stop:
+        with StopRequest() as stop:
             if self.step == 0:
                 self._emit_sample(epoch=0)
             while not self._done():
@@ -561,7 +486,7 @@ class Trainer:
                     )
                     self.events.on_log(row)
                     bar.update_row(row)
-                    if not _finite_losses(row) or not _params_finite(self.g, self.d):
+                    if not finite_losses(row) or not params_finite(self.g, self.d):
                         self._handle_divergence(row)
                 bar.advance()
                 checkpoint_due = t.checkpoint_every and self.step % t.checkpoint_every == 0
@@ -638,81 +563,25 @@ class Trainer:
 
     def _checked_save(self, *, periodic: bool) -> None:
         """Never write a checkpoint holding NaN weights over a good one."""
-        if not _params_finite(self.g, self.d):
+        if not params_finite(self.g, self.d):
             self._handle_divergence({"step": self.step})
             return
         self.save(periodic=periodic)
 
-    def _handle_divergence(self, row: dict[str, Any]) -> None:
-        last = self.run.last
-        where = (
-            f"last good checkpoint: {last}" if last.exists() else "no checkpoint was written yet"
+    def _handle_divergence(self, row: Mapping[str, Any]) -> None:
+        """Stop (DivergenceError) or go back to ``last.pt`` with cut learning rates."""
+        diverged_at = int(row.get("step", self.step))
+        scale = self.divergence.rollback_scale(
+            step=self.step, diverged_at=diverged_at, last=self.run.last, lr_scale=self.lr_scale
         )
-        if self.cfg.train.on_divergence == "rollback" and last.exists():
-            self.rollbacks += 1
-            if self.rollbacks > MAX_ROLLBACKS:
-                raise DivergenceError(
-                    f"Training kept diverging after {MAX_ROLLBACKS} rollbacks (last at step "
-                    f"{self.step}); {where}; lower the learning rates in the config."
-                )
-            diverged_at = int(row.get("step", self.step))
-            # Compound across rollbacks: _load restores the checkpoint's (older) scale.
-            scale = self.lr_scale * self.cfg.train.rollback_lr_factor
-            self._load(last)
-            self.lr_scale = scale
-            self._averager.reset(self.step)  # its sums hold the NaN steps that were just undone
-            if self.dist.is_main:
-                self.run.truncate_metrics_after(self.step)  # drop the abandoned trajectory
-            self.events.on_log(
-                {
-                    "kind": "event",
-                    "event": "rollback",
-                    "step": self.step,
-                    "from_step": diverged_at,
-                    "lr_scale": self.lr_scale,
-                }
-            )
-            print(
-                f"Divergence detected at step {diverged_at}; rolled back to step {self.step} and "
-                f"scaled learning rates by {self.lr_scale:g}.",
-                file=sys.stderr,
-            )
-            return
-        raise DivergenceError(
-            f"Training diverged (NaN/Inf) by step {row.get('step', self.step)}; {where}; lower "
-            "the learning rates or set train.on_divergence=rollback."
+        self._load(self.run.last)
+        self.lr_scale = scale  # not the checkpoint's (older) scale: cuts compound
+        self._averager.reset(self.step)  # its sums hold the NaN steps that were just undone
+        if self.dist.is_main:
+            self.run.truncate_metrics_after(self.step)  # drop the abandoned trajectory
+        self.events.on_log(rollback_event(self.step, diverged_at, self.lr_scale))
+        print(
+            f"Divergence detected at step {diverged_at}; rolled back to step {self.step} and "
+            f"scaled learning rates by {self.lr_scale:g}.",
+            file=sys.stderr,
         )
-
-
-def _finite_losses(row: Mapping[str, Any]) -> bool:
-    """No logged loss is NaN or infinite."""
-    return all(
-        math.isfinite(v) for k, v in row.items() if k.endswith("loss") and isinstance(v, float)
-    )
-
-
-def _params_finite(*nets: nn.Module) -> bool:
-    """One fused reduction per network: cheap enough for every log interval."""
-    for net in nets:
-        total = torch.stack([p.detach().float().sum() for p in net.parameters()]).sum()
-        if not torch.isfinite(total):
-            return False
-    return True
-
-
-def _ema_bookkeeping(ema: EMA | None) -> dict[str, float | int] | None:
-    """Decay, start step and update count of the average (None without EMA)."""
-    if ema is None:
-        return None
-    return {"decay": ema.decay, "start_step": ema.start_step, "num_updates": ema.num_updates}
-
-
-def _make_optimizer(net: nn.Module, cfg: Any, device: torch.device) -> torch.optim.Optimizer:
-    """Adam or RMSProp with the multi-tensor (foreach) or fused kernels."""
-    params = [p for p in net.parameters() if p.requires_grad]
-    fast: dict[str, bool] = {"fused": True} if device.type == "cuda" else {"foreach": True}
-    if cfg.name == "adam":
-        return torch.optim.Adam(
-            params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **fast
-        )
-    return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
