@@ -4,9 +4,11 @@ The loop knows networks, optimizers, data and schedules; the adversarial math li
 objective (``d_loss`` / ``g_loss`` / ``after_d_step``), so every GAN variant is a recipe. A
 step is one generator update preceded by ``n_critic`` discriminator updates.
 
-Reproducibility: every random draw of a step (noise, labels, augmentation, dropout) comes from
-the global generators re-seeded from (seed, rank, step) at the start of the step, and the data
-order from (seed, epoch); so a resumed run continues bit-exactly without pickled RNG objects.
+Reproducibility: every random draw of a step comes from generators re-seeded from (seed, rank,
+step) at the start of the step: the model's (noise, labels, dropout, DiffAugment) from the global
+ones, the data augmentation's (flips, rotations) from the run's own ``augment_rng``, a stream of
+its own so that turning flips on does not change the noise. The data order comes from (seed,
+epoch). So a resumed run continues bit-exactly from its step alone, without pickled RNG objects.
 
 Speed: data stays a uint8 tensor on the device, batches are index gathers, losses are kept as
 device tensors and read back once per ``log_every`` steps (no host sync per step).
@@ -100,8 +102,12 @@ class TrainResult:
         }
 
 
-def _step_seed(seed: int, rank: int, step: int) -> int:
-    return (seed * 1_000_003 + rank * 7_919 + step * 104_729) % (2**63 - 1)
+AUGMENT_STREAM = 1  # the data augmentation's seeds; 0 is the global generators'
+
+
+def _step_seed(seed: int, rank: int, step: int, stream: int = 0) -> int:
+    """The seed of one random stream of one step of one process."""
+    return (seed * 1_000_003 + rank * 7_919 + step * 104_729 + stream * 15_485_863) % (2**63 - 1)
 
 
 class Trainer:
@@ -152,6 +158,8 @@ class Trainer:
         self.precision = self._resolve_precision()
         self.autocast = autocast_factory(cfg.train.precision, self.device)
         self.scaler = make_scaler(cfg.train.precision, self.device)
+        # On the data's device, so flips and angles need no host round trip.
+        self.augment_rng = torch.Generator(device=self.device)
         self.state = TrainState(
             self.g, self.d, self.opt_g, self.opt_d, self.scaler, self.ema, self.batches
         )
@@ -363,7 +371,9 @@ class Trainer:
         real = to_float(self.images[idx], scale=self.cfg.data.scale)
         d = self.cfg.data
         if d.hflip or d.rotate_degrees:
-            real = augment(real, hflip=d.hflip, rotate_degrees=d.rotate_degrees, generator=None)
+            real = augment(
+                real, hflip=d.hflip, rotate_degrees=d.rotate_degrees, generator=self.augment_rng
+            )
         real = real.contiguous(memory_format=self.memory_format)
         return real, self.labels[idx], end_of_epoch
 
@@ -397,7 +407,9 @@ class Trainer:
         generator update (G has not changed in between), saving one generator forward per step
         as the canonical DCGAN loop does; earlier critic updates generate without a graph.
         """
-        torch.manual_seed(_step_seed(self.cfg.train.seed, self.dist.rank, self.step))
+        seed, rank = self.cfg.train.seed, self.dist.rank
+        torch.manual_seed(_step_seed(seed, rank, self.step))
+        self.augment_rng.manual_seed(_step_seed(seed, rank, self.step, AUGMENT_STREAM))
         n = self.cfg.train.batch_size
         stats: dict[str, torch.Tensor] = {}
         epoch_ended = False
