@@ -42,9 +42,31 @@ class DistContext:
         return self.rank == 0
 
 
+SYNC_BN_ON_CPU = (
+    "train.sync_bn needs CUDA devices (PyTorch's SyncBatchNorm has no CPU kernel); "
+    "set train.sync_bn=false to keep per-process batch norm on CPU."
+)
+
+
+def launched_world_size() -> int:
+    """How many processes torchrun started (its ``WORLD_SIZE``); 1 without torchrun."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def check_sync_batchnorm(sync_bn: bool, device_type: str) -> None:
+    """Refuse ``train.sync_bn`` for CPU processes before the process group forms.
+
+    PyTorch's SyncBatchNorm runs on accelerators only; on CPU its first forward raises deep
+    inside the step. Checked from torchrun's environment, before any process joins a group or
+    writes into the run directory, so every rank exits at once with the same one sentence.
+    """
+    if sync_bn and launched_world_size() > 1 and device_type != "cuda":
+        raise ConfigError(SYNC_BN_ON_CPU)
+
+
 def init_distributed(device_type: str) -> DistContext:
     """Join the process group torchrun set up through environment variables, if any."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = launched_world_size()
     if world <= 1:
         return DistContext()
     owns = not dist.is_initialized()
@@ -73,17 +95,14 @@ def shutdown_distributed(ctx: DistContext) -> None:
 def convert_sync_batchnorm(module: nn.Module, ctx: DistContext) -> nn.Module:
     """``module`` with SyncBatchNorm in place of BatchNorm when several processes train.
 
-    PyTorch's SyncBatchNorm runs on CUDA only: on CPU processes its first forward fails deep
-    inside the step, so a CPU run that asks for it is refused here, before anything is written.
-    A single process has nothing to synchronise, so the setting changes nothing there.
+    PyTorch's SyncBatchNorm runs on CUDA only: CPU processes are refused (the trainer already
+    asked :func:`check_sync_batchnorm` before joining the group; this is the backstop for other
+    callers). A single process has nothing to synchronise, so the setting changes nothing there.
     """
     if not ctx.enabled:
         return module
     if not ctx.device.startswith("cuda"):
-        raise ConfigError(
-            "train.sync_bn needs CUDA devices (PyTorch's SyncBatchNorm has no CPU kernel); "
-            "set train.sync_bn=false to keep per-process batch norm on CPU."
-        )
+        raise ConfigError(SYNC_BN_ON_CPU)
     return nn.SyncBatchNorm.convert_sync_batchnorm(module)
 
 

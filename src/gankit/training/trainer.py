@@ -46,6 +46,7 @@ from gankit.training.distributed import (
     average_gradients,
     broadcast_buffers,
     broadcast_module,
+    check_sync_batchnorm,
     convert_sync_batchnorm,
     from_rank0,
     init_distributed,
@@ -133,16 +134,19 @@ class Trainer:
         self.progress = progress
         self._extra_subscribers = list(subscribers)
         self.device = pick_device(cfg.train.device)
+        # Settings no process can honour fail before any joins the group or writes a file.
+        check_sync_batchnorm(cfg.train.sync_bn, self.device.type)
         self.dist: DistContext = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device(self.dist.device)
         self.run = RunDir(run_dir)
-        if self.dist.is_main:
-            self.run.prepare(resume=resume, force=force)
         try:
+            if self.dist.is_main:
+                self.run.prepare(resume=resume, force=force)
             self._setup(resume)
         except BaseException:
             self.run.release_writer_lock()  # a failed start must not block the next attempt
+            shutdown_distributed(self.dist)  # nor leave this process's group alive at exit
             raise
 
     def _setup(self, resume: bool) -> None:
