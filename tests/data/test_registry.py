@@ -14,7 +14,7 @@ from gankit.data import (
     parse_dataset_spec,
     prepare_dataset,
 )
-from gankit.data.registry import NAMES
+from gankit.data.registry import DATASETS
 from gankit.errors import DataError
 
 from .formats import write_mnist
@@ -67,7 +67,7 @@ def test_synthetic_is_seeded_and_shaped():
 def test_status_and_check_on_local_mnist(tmp_path):
     write_mnist(tmp_path / "MNIST" / "raw")
     rows = {row.name: row for row in dataset_status(tmp_path)}
-    assert list(rows) == list(NAMES)
+    assert list(rows) == list(DATASETS.names())
     assert rows["mnist"].available and rows["mnist"].path == str(tmp_path / "MNIST" / "raw")
     assert rows["mnist"].looked[0] == str(tmp_path / "MNIST" / "raw")
     assert not rows["cifar10"].available and rows["cifar10"].path is None
