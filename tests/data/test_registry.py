@@ -128,3 +128,18 @@ def test_the_loader_names_no_dataset():
     source = Path(loader.__file__).read_text()
     for name in DATASETS.names():
         assert f'"{name}"' not in source and f"'{name}'" not in source, name
+
+
+def test_cli_help_lists_the_registered_datasets(capsys):
+    from gankit import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["data", "--help"])
+    out = capsys.readouterr().out
+    listed = [line.split()[0] for line in out.split("datasets:\n", 1)[1].splitlines()]
+    assert listed == list(DATASETS.names())
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.strip().startswith("data.name"))
+    assert line.split(None, 1)[1] == ", ".join(DATASETS.names())

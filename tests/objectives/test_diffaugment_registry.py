@@ -65,3 +65,13 @@ def test_a_registered_policy_is_accepted_by_the_config_and_applied_last():
         POLICIES._entries.pop("demo_negate")  # leave the shared registry as the package built it
     with pytest.raises(ConfigError):
         DiffAugment("demo_negate")
+
+
+def test_train_help_lists_the_policies(capsys):
+    from gankit import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.strip().startswith("objective.diffaugment"))
+    assert line.split(None, 1)[1] == "color, translation, cutout (comma list)"
