@@ -22,7 +22,6 @@ from gankit.data.registry import (
     DatasetSpec,
     PathLike,
     Request,
-    canonical_name,
     canonical_split,
     get_spec,
     parse_dataset_spec,
@@ -228,7 +227,6 @@ def prepare_dataset(
 
 __all__ = [
     "DatasetStatus",
-    "canonical_name",
     "check_dataset",
     "dataset_status",
     "load_dataset",
