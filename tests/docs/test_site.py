@@ -31,6 +31,7 @@ def test_site_builds_strictly(tmp_path):
     # the README is the home page, its links rewritten to the site's pages and copied grids
     assert 'href="guide/#your-own-images"' in home
     assert 'src="benchmarks/grids/pretrained-best-fashion-classes.png"' in home
-    assert (tmp_path / "site" / "benchmarks" / "grids" / "pretrained-best-fashion-classes.png").is_file()
+    grid = tmp_path / "site" / "benchmarks" / "grids" / "pretrained-best-fashion-classes.png"
+    assert grid.is_file()
     for page in ("guide", "metrics", "reference", "results/cifar10", "contributing"):
         assert (tmp_path / "site" / page / "index.html").is_file(), page
