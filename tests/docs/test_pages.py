@@ -50,3 +50,26 @@ def test_every_relative_link_reaches_a_file_in_the_repository():
 def test_the_link_reader_finds_links_in_prose_only():
     text = "see [a](docs/a.md#x) and ![g](g.png \"t\")\n```\n[not](b.md)\n```\n[c](#top)\n"
     assert relative_links(text) == ["docs/a.md#x", "g.png"]
+
+
+HASH = re.compile(r"(?<![\w./-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![\w.-])")
+
+
+def provenance_in_prose(text: str) -> list[str]:
+    """Commit hashes and `git checkout` lines: a row's commit lives in benchmarks/*.jsonl."""
+    text = LINK.sub("]()", text)  # grid file names carry run hashes; they are files, not commits
+    return HASH.findall(text) + re.findall(r"git checkout [\w./-]+", text)
+
+
+def test_pages_name_no_commits_and_no_checkouts():
+    found = {
+        str(page.relative_to(ROOT)): hits
+        for page in doc_pages()
+        if (hits := provenance_in_prose(page.read_text(encoding="utf-8")))
+    }
+    assert not found, f"commit hashes or git checkout in the docs: {found}"
+
+
+def test_provenance_reader_sees_hashes_but_not_numbers_or_grids():
+    text = "ran at 74de6b0; `git checkout 5c0f5e0`; 0.0006371083804576745; ![g](x-39673f36.png)"
+    assert provenance_in_prose(text) == ["74de6b0", "5c0f5e0", "git checkout 5c0f5e0"]
