@@ -3,12 +3,12 @@ VENV ?= $(HOME)/.venvs/gankit
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: setup demo test test-fast lint bench
+.PHONY: setup demo test test-fast lint bench docs
 
 setup:
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -c "import torch, torchvision" 2>/dev/null || $(PIP) install "torch==2.14.1" "torchvision==0.29.1"
-	@$(PIP) install -e ".[dev]"
+	@$(PIP) install -e ".[dev,docs]"
 	@bash scripts/get_fashion_mnist.sh $(PY)
 
 demo: setup
@@ -27,6 +27,11 @@ test-fast: setup
 	$(PY) -m ruff check src tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -m "not slow"
+
+# The documentation site (README.md + docs/, mkdocs.yml); --strict fails on a broken link or
+# a page missing from the nav. `make test` builds it too (tests/docs/test_site.py).
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -d site
 
 lint:
 	$(PY) -m ruff check src tests benchmarks

@@ -1,4 +1,5 @@
-"""The README Results table is derived from benchmarks/results.jsonl, newest row per setting."""
+"""The results tables (README summaries, docs/results/ pages) are derived from
+benchmarks/results.jsonl, newest row per setting."""
 
 from __future__ import annotations
 
@@ -118,14 +119,28 @@ def test_broken_line_names_the_file_and_line(tmp_path):
         table.load_rows(path)
 
 
-def test_readme_tables_are_current():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def page_holding(block: str) -> Path:
+    """The one page (README.md or docs/**.md) that holds ``block``'s markers."""
+    begin = table.markers(block)[0]
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    holders = [p for p in pages if begin in p.read_text(encoding="utf-8")]
+    assert len(holders) == 1, f"{block} is in {len(holders)} pages: {holders}"
+    return holders[0]
+
+
+def test_result_tables_are_current():
+    """Each generated table (the full tables now live in docs/results/) equals what the rows
+    render, its sample grids linked relative to the page that shows them."""
     made = table.tables(table.load_rows(ROOT / "benchmarks" / "results.jsonl"))
     if not made:
         pytest.skip("no measured results yet")
     for block, expected in made.items():
+        page = page_holding(block)
+        up = "../" * len(page.parent.relative_to(ROOT).parts)
+        expected = expected.replace("](benchmarks/", f"]({up}benchmarks/")
         begin, end = table.markers(block)
-        assert readme.split(begin, 1)[1].split(end, 1)[0].strip() == expected, block
+        text = page.read_text(encoding="utf-8")
+        assert text.split(begin, 1)[1].split(end, 1)[0].strip() == expected, block
 
 
 def test_data_overrides_pick_the_table_not_the_ablation():
