@@ -197,16 +197,6 @@ def test_write_replaces_only_the_marked_block(tmp_path):
     assert not (tmp_path / "README.md.tmp").exists()
 
 
-def test_run_tag_separates_override_sets():
-    plain = quality.run_tag("best-fashion", 30, [])
-    assert plain == "best-fashion-30min"
-    tagged = quality.run_tag("best-fashion", 30, ["train.ema=false"])
-    assert tagged.startswith("best-fashion-30min-") and tagged != plain
-    here = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/a/cifar"])
-    there = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/b/cifar"])
-    assert here == there != quality.run_tag("dcgan-cifar10", 20, [])
-
-
 def test_keep_pictures_copies_grid_and_curve(tmp_path):
     run = tmp_path / "run"
     (run / "samples").mkdir(parents=True)
