@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
-SIBLINGS = ("benchlib", "peer_dcgan")  # imported by other scripts: loaded first
+SIBLINGS = ("benchlib", "peer_dcgan", "results_table")  # imported by other scripts: first
 
 
 def _load(name: str) -> ModuleType:
