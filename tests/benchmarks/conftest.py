@@ -36,7 +36,6 @@ def _load(name: str) -> ModuleType:
 
 def load_benchmark(name: str) -> ModuleType:
     """The module ``benchmarks/<name>.py``, imported from its file (once per session)."""
-    for sibling in SIBLINGS:
-        if sibling != name:
-            _load(sibling)
+    for sibling in SIBLINGS:  # in order: results_table imports benchlib
+        _load(sibling)
     return _load(name)
