@@ -137,7 +137,8 @@ def train_sitting(
     record = out / SITTINGS
     if not resume:
         record.unlink(missing_ok=True)  # a run started over forgets the old one's sittings
-    append_row(record, sitting)
+    if result.step > step0 or not resume:  # resuming a finished run (to score it) is no sitting
+        append_row(record, sitting)
     return sitting
 
 

@@ -182,6 +182,10 @@ def test_a_stopped_run_resumes_to_the_same_weights_and_its_row_says_so(
         (0, 3, "interrupted"), (3, 6, "completed")]  # fmt: skip
     # the training seconds of the row are those of both sittings together
     assert split["train_s"] == pytest.approx(sum(n["train_s"] for n in notes), abs=0.1)
+    # resuming the finished run only scores it again: no third sitting
+    assert quality.main(argv(tmp_path, "split", "--steps", "6", "--resume")) == 0
+    again = rows(tmp_path)[-1]
+    assert (again["sittings"], again["steps"], again["fid"]) == (2, 6, split["fid"])
 
 
 def test_resume_without_a_run_and_a_second_start_without_force_are_one_sentence(
