@@ -283,7 +283,7 @@ def save_stats(
     read, plus the protocol it was measured with, so a colleague's or a paper's tool can use it
     and gankit refuses it under another protocol. Returns what was written (path, N, protocol).
     """
-    from gankit.metrics.stats_file import save_source_stats
+    from gankit.metrics import save_source_stats
 
     return save_source_stats(
         source,

@@ -7,7 +7,8 @@ from PIL import Image
 
 from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
-from gankit.metrics.evaluate import evaluate_generator, evaluate_images, load_image_set
+from gankit.metrics.evaluate import evaluate_generator, evaluate_images
+from gankit.metrics.image_sets import load_image_set
 
 from .conftest import StubExtractor, pattern_images
 
@@ -94,7 +95,7 @@ def test_dataset_spec_goes_to_the_dataset_loader(monkeypatch):
         seen.append((spec, n))
         return torch.zeros(3, 1, 4, 4, dtype=torch.uint8)
 
-    monkeypatch.setattr("gankit.metrics.evaluate.load_split_images", fake)
+    monkeypatch.setattr("gankit.metrics.image_sets.load_split_images", fake)
     assert load_image_set("fashion-mnist:test", n=3).shape == (3, 1, 4, 4)
     assert seen == [("fashion-mnist:test", 3)]
 
