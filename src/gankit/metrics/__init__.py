@@ -12,6 +12,20 @@ Importing this package imports every module in it, so each metric module registe
 
 from __future__ import annotations
 
+# The built-in metric modules first: each registers its metric on import, and the registry
+# lists metrics in registration order (this order, FID first). Any other module of the package
+# registers after them, through load_metric_modules() below, without being listed here.
+# isort: off
+import gankit.metrics.fid
+import gankit.metrics.fid_inf
+import gankit.metrics.kid
+import gankit.metrics.precision_recall
+import gankit.metrics.density_coverage
+import gankit.metrics.per_class
+import gankit.metrics.inception_score
+import gankit.metrics.class_accuracy  # noqa: F401
+
+# isort: on
 from gankit.metrics.cache import reference_features, reference_stats
 from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.evaluate import (

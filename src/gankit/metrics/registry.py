@@ -11,7 +11,8 @@ in-training evaluation and ``gankit fid`` all look them up here. A metric is one
 registers its kind where it computes it (``@register_metric("kid")`` above the function that
 maps the two feature sets to ``{"kid": ..., "kid_std": ...}``); nothing else lists the kinds.
 Importing :mod:`gankit.metrics` imports every module of the package
-(:func:`load_metric_modules`), so a new module there needs no other edit; a metric defined
+(:func:`load_metric_modules`, in name order after the built-ins), so a new module there needs no
+other edit; a metric defined
 elsewhere (a plugin, a test) is available once its module has run its registration.
 
 This module imports no metric: the metric modules import it.
@@ -141,9 +142,9 @@ def load_metric_modules() -> None:
     run again.
     """
     package = sys.modules[__package__]
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__package__}.{module.name}")
+    for name in sorted(module.name for module in pkgutil.iter_modules(package.__path__)):
+        if not name.startswith("_"):
+            importlib.import_module(f"{__package__}.{name}")
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,9 @@ class Metric:
 
 
 def metric_kinds() -> list[str]:
-    """The registered metric kinds (``cas``, ``dc``, ``fid``, ...), sorted by name so that the
-    order does not depend on which module was imported first."""
-    return sorted(METRIC_KINDS)
+    """The registered metric kinds (``fid``, ``fid_inf``, ``kid``, ..., ``cas``), in
+    registration order (``gankit/metrics/__init__.py`` imports the built-ins in that order)."""
+    return list(METRIC_KINDS)
 
 
 def _listed_names() -> list[str]:
