@@ -35,6 +35,7 @@ from gankit.metrics.stats_sets import stats_result_fields, stats_side
 PathLike = str | os.PathLike[str]
 ImageSource = PathLike | np.ndarray | torch.Tensor
 
+
 def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
     """Registered metrics for the names (a list or a comma-separated string)."""
     names = [metrics] if isinstance(metrics, str) else list(metrics)
