@@ -163,6 +163,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         precision=args.precision,
         protocol=args.protocol,
         checkpoint=args.checkpoint,
+        data_root=args.root,
+        progress=not args.quiet,
     )
     _print_result(result, as_json=args.json)
     return 0
@@ -384,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checkpoint(e)
     _add_protocol(e)
     e.add_argument("--device", default="cpu")
+    e.add_argument("--root", help="where dataset specs are read, e.g. DIR for --ref folder:test")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     e.set_defaults(func=cmd_eval)
 
     f = sub.add_parser("fid", help="FID (and KID) between two image sets")
