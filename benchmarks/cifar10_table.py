@@ -1,8 +1,19 @@
-"""The README's CIFAR-10 table in one command: every ``-cifar10`` recipe at one budget.
+"""The CIFAR-10 table in one command: every ``-cifar10`` recipe at one budget.
 
     python benchmarks/cifar10_table.py DIR                      # every recipe, seed 0, 20 min
     python benchmarks/cifar10_table.py DIR --seeds 0 1 --recipes dcgan-cifar10 acgan-cifar10
     python benchmarks/cifar10_table.py DIR --floor --dry-run    # print the commands only
+    # step budgets: each recipe at the steps its 20-minute row reached (rounded), two seeds,
+    # FID-10k in exact fp32 (the headline protocol)
+    python benchmarks/cifar10_table.py DIR --steps-from 20 --seeds 0 1 --fid-n 10000
+    python benchmarks/cifar10_table.py DIR --steps 100000 --recipes best-cifar10 --seeds 0 1
+
+Step budgets are the unit of every new row: the same command gives the same numbers on any
+CPU. ``--steps-from M`` reads each recipe's newest plain ``M``-minute row in
+``benchmarks/results.jsonl`` and uses the steps it reached, rounded to two significant
+figures, with the network widths that row used; the command list says which CPU gave each
+budget. A step-budget run that stopped (Ctrl-C, a closed session) continues when the same
+command is run again (``quality.py --resume``); a minute-budget run starts over.
 
 ``DIR`` holds ``train/`` and ``test/`` (class sub-folders of images, e.g. the JPEG copy of
 CIFAR-10). Each recipe and seed runs ``benchmarks/quality.py`` in its own process, one after
@@ -21,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_table import SIZE_KEYS, budget_of, dataset_of, is_plain, load_rows
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -32,18 +45,48 @@ def cifar10_recipes() -> list[str]:
 
 
 def quality_command(
-    recipe: str, root: Path, *, minutes: float, fid_n: int, seed: int, runs: Path
+    recipe: str, root: Path, *, fid_n: int, seed: int, runs: Path,
+    minutes: float | None = None, steps: int | None = None, extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """The ``quality.py`` command of one row (a seed other than 0 is an override of its own)."""
+    """The ``quality.py`` command of one row (a seed other than 0 is an override of its own).
+
+    A step budget continues its run when one is already there (``--resume``); a minute budget
+    replaces it (``--force``), since its length depends on the machine anyway.
+    """
+    budget = ["--steps", str(steps)] if steps is not None else ["--minutes", f"{minutes:g}"]
+    label = f"{steps}steps" if steps is not None else f"{minutes:g}min"
+    out = runs / f"{recipe}-{label}-seed{seed}"
     command = [
-        sys.executable, str(HERE / "quality.py"), recipe,
-        "--minutes", f"{minutes:g}", "--fid-n", str(fid_n),
+        sys.executable, str(HERE / "quality.py"), recipe, *budget, "--fid-n", str(fid_n),
         "--set", "data.name=folder", "--set", f"data.root={root}",
         "--set", "train.precision=fp32",
     ]
+    for override in extra:
+        command += ["--set", override]
     if seed:
         command += ["--set", f"train.seed={seed}"]
-    return [*command, "--out", str(runs / f"{recipe}-{minutes:g}min-seed{seed}")]
+    again = "--resume" if steps is not None and (out / "checkpoints" / "last.pt").is_file() else (
+        "--force" if steps is None else None)  # fmt: skip
+    return [*command, "--out", str(out), *([again] if again else [])]
+
+
+def round_steps(steps: int) -> int:
+    """Two significant figures: 3,105 -> 3,100; 768 -> 770; 80 -> 80."""
+    return int(round(steps, -max(0, len(str(int(steps))) - 2)))
+
+
+def steps_from_rows(rows: list[dict], minutes: float) -> dict[str, dict]:
+    """Per recipe, the step budget its newest plain ``minutes`` CIFAR-10 row reached: the
+    rounded steps, the CPU that reached them, and the network widths that row set."""
+    found: dict[str, dict] = {}
+    for row in rows:
+        if (is_plain(row) and "cifar10" in dataset_of(row)
+                and budget_of(row) == ("minutes", minutes)):
+            widths = tuple(o for o in row.get("overrides") or [] if o.startswith(SIZE_KEYS))
+            found[row["recipe"]] = {"steps": round_steps(int(row["steps"])),
+                                    "measured": int(row["steps"]),
+                                    "cpu": row.get("cpu") or "unknown CPU", "extra": widths}
+    return found
 
 
 def floor_command(root: Path) -> list[str]:
@@ -65,7 +108,14 @@ def check_root(root: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", type=Path, help="folder with train/ and test/")
-    ap.add_argument("--minutes", type=float, default=20.0, help="training budget per row")
+    budget = ap.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, default=None,
+                        help="training minutes per row (the default: 20)")
+    budget.add_argument("--steps", type=int, default=None, help="generator steps per row")
+    budget.add_argument("--steps-from", type=float, default=None, metavar="MINUTES",
+                        help="each recipe at the steps its MINUTES-minute row reached")
+    ap.add_argument("--results", type=Path, default=HERE / "results.jsonl",
+                    help="the rows --steps-from reads")
     ap.add_argument("--fid-n", type=int, default=5000, help="generated images per FID")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--recipes", nargs="+", default=None, help="default: every -cifar10 recipe")
@@ -80,13 +130,28 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [r for r in recipes if r not in known]
     if unknown:
         raise SystemExit(f"Not a -cifar10 recipe: {', '.join(unknown)}; known: {', '.join(known)}.")
+    budgets: dict[str, dict] = {}
+    if args.steps_from is not None:
+        budgets = steps_from_rows(load_rows(args.results), args.steps_from)
+        missing = [r for r in recipes if r not in budgets]
+        if missing:
+            raise SystemExit(f"No plain {args.steps_from:g}-minute row for {', '.join(missing)} "
+                             f"in {args.results}; give --steps N for them instead.")
+        for r in recipes:
+            b = budgets[r]
+            print(f"{r}: {b['steps']:,} steps (its {args.steps_from:g}-minute row reached "
+                  f"{b['measured']:,} on {b['cpu']})", flush=True)
+    minutes = args.minutes if args.minutes is not None else (
+        20.0 if args.steps is None and args.steps_from is None else None)  # fmt: skip
     commands = [floor_command(args.root)] if args.floor else []
-    commands += [
-        quality_command(r, args.root, minutes=args.minutes, fid_n=args.fid_n, seed=s,
-                        runs=args.runs)
-        for r in recipes
-        for s in args.seeds
-    ]
+    for r in recipes:
+        steps = budgets[r]["steps"] if budgets else args.steps
+        extra = budgets[r]["extra"] if budgets else ()
+        commands += [
+            quality_command(r, args.root, minutes=None if steps else minutes, steps=steps,
+                            fid_n=args.fid_n, seed=s, runs=args.runs, extra=extra)
+            for s in args.seeds
+        ]
     failed = 0
     for number, command in enumerate(commands, start=1):
         print(f"[{number}/{len(commands)}] {' '.join(command)}", flush=True)

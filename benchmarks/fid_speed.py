@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from benchlib import measure_usage
 
 from gankit.cpu import cpu_model
 
@@ -80,11 +81,9 @@ class Clock:
 @contextmanager
 def cpu_share(label: str) -> Iterator[None]:
     """Print the fraction of the cores this process used while the block ran."""
-    before, start = os.times(), time.perf_counter()
-    yield
-    after, wall = os.times(), time.perf_counter() - start
-    used = after.user + after.system - before.user - before.system
-    share = used / max(wall * torch.get_num_threads(), 1e-9)
+    with measure_usage() as usage:
+        yield
+    share = usage.share(torch.get_num_threads())
     print(f"  cpu share during {label}: {share:.2f} of {torch.get_num_threads()} threads")
 
 

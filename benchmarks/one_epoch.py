@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchlib import append_row, git_commit, load_rows
+
 HERE = Path(__file__).resolve().parent
 RECIPES = HERE.parent / "src" / "gankit" / "recipes"
 
@@ -28,20 +30,13 @@ def fashion_recipes() -> list[str]:
     return sorted(p.stem for p in RECIPES.glob("*-fashion.yaml"))
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    """Rows of a JSON-lines file; a missing file has none."""
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def summarise_run(run_dir: Path) -> dict:
     """Final training row of a run plus whether any logged loss went NaN or infinite.
 
     Why the whole log and not just the last row: a GAN can go NaN and be rolled back by the
     divergence guard, which the last row alone would hide.
     """
-    rows = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r.get("kind") == "train"]
+    rows = [r for r in load_rows(run_dir / "metrics.jsonl") if r.get("kind") == "train"]
     if not rows:
         raise SystemExit(f"{run_dir} has no training rows in metrics.jsonl.")
     finite = all(math.isfinite(r[key]) for r in rows for key in ("d_loss", "g_loss") if key in r)
@@ -89,13 +84,6 @@ def gankit(*args: str) -> str:
     return proc.stdout
 
 
-def git_commit() -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    )
-    return out.stdout.strip() or "unknown"
-
-
 def measure(recipe: str, out_root: Path) -> dict:
     """Train one epoch of ``recipe``, then score class accuracy when it is conditional."""
     from gankit.config import load_config
@@ -127,8 +115,7 @@ def main() -> int:
     rows = []
     for recipe in args.recipes or known:
         row = measure(recipe, Path(args.out))
-        with open(args.results, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+        append_row(Path(args.results), row)
         print(json.dumps(row), flush=True)
         rows.append(row)
     print(markdown(rows))

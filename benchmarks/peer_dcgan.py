@@ -7,11 +7,11 @@ names (our own code, written from the layer list) so its weights load with
 ``weights_only=True``, and wraps it with the interface gankit's metrics expect
 (``forward(z, y=None)`` in [-1, 1], ``z_dim``, ``num_classes``).
 
-Scoring: the example trains on the 28 px grey Fashion-MNIST images upsampled to 64 px RGB, so
-its samples are compared with the 28 px grey test split after being brought back to that
-form (antialiased area downsampling to 28 px and the mean of the three channels). Scoring the
-64 px output as it is would charge the peer for the upsampling it was fed, not for what it
-learned.
+Scoring: the example trains at 64 px RGB on images upsampled to that size (28 px grey
+Fashion-MNIST, 32 px CIFAR-10), so its samples are compared with the dataset's test split
+after being brought back to the data's own form (antialiased area downsampling to 28 or 32 px,
+and for grey data the mean of the three channels). Scoring the 64 px output as it is would
+charge the peer for the upsampling it was fed, not for what it learned.
 """
 
 from __future__ import annotations

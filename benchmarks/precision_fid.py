@@ -21,19 +21,13 @@ One JSON row per run goes to ``benchmarks/precision_fid.jsonl``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from benchlib import append_row, cpu_facts, git_commit, load_rows, measure_usage
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from quality import cpu_share, git_commit  # noqa: E402  (a sibling benchmark script)
-from results_table import load_rows  # noqa: E402  (the same)
-
-from gankit.cpu import cpu_model, has_native_bf16  # noqa: E402
 
 ARMS = (("fp32", 0), ("bf16", 0), ("fp32", 1), ("bf16", 1))
 
@@ -71,25 +65,18 @@ def recorded_fid(results: Path, run_dir: Path, steps: int, fid_n: int,
 def train_arm(recipe: str, steps: int, precision: str, seed: int, extra: list[str],
               run_dir: Path) -> dict:
     """Train one arm for exactly ``steps`` steps (or reuse it) and return its speed record."""
-    import torch
-
-    from gankit.config import load_config
-    from gankit.training.trainer import Trainer
+    from gankit import api
 
     if (run_dir / "metrics.jsonl").is_file() and _finished(run_dir, steps):
         return {"img_per_s": None, "cpu_share": None, "reused": True}
-    cfg = load_config(recipe, [f"train.steps={steps}", "train.epochs=null",
-                               "train.max_minutes=null", f"train.precision={precision}",
-                               f"train.seed={seed}", "train.fid_every=0", *extra])
-    cpu0, wall0 = os.times(), time.perf_counter()
-    step = Trainer(cfg, run_dir, force=True).fit().step
-    wall = time.perf_counter() - wall0
-    cpu1 = os.times()
-    per_step = cfg.train.batch_size * cfg.objective.n_critic
+    overrides = [f"train.steps={steps}", "train.epochs=null", "train.max_minutes=null",
+                 f"train.precision={precision}", f"train.seed={seed}", "train.fid_every=0",
+                 *extra]  # fmt: skip
+    with measure_usage() as usage:
+        result = api.train(recipe, overrides=overrides, out=run_dir, force=True)
     return {
-        "img_per_s": round(step * per_step / wall, 1),
-        "cpu_share": cpu_share(cpu1.user + cpu1.system - cpu0.user - cpu0.system, wall,
-                               torch.get_num_threads()),
+        "img_per_s": round(result.img_per_s, 1),
+        "cpu_share": usage.share(cpu_facts()["threads"]),
         "reused": False,
     }
 
@@ -117,12 +104,11 @@ def main() -> int:
     ap.add_argument("--rescore", action="store_true", help="score finished runs again")
     args = ap.parse_args()
 
-    from gankit.config import load_config
-    from gankit.metrics import evaluate_generator
+    from gankit import api
     from gankit.training.generator_io import load_run
 
-    data_name = load_config(args.recipe, args.set).data.name
-    print(f"CPU: {cpu_model()}  native bf16: {has_native_bf16()}  recipe: {args.recipe}  "
+    machine = cpu_facts()
+    print(f"CPU: {machine['cpu']}  native bf16: {machine['native_bf16']}  recipe: {args.recipe}  "
           f"steps: {args.steps}  FID-{args.fid_n} ({args.eval_precision} Inception)", flush=True)
     fids: dict[tuple[str, int], float] = {}
     for precision, seed in ARMS:
@@ -136,19 +122,18 @@ def main() -> int:
             print(f"{precision} seed {seed}: FID-{args.fid_n} {known:.3f} (recorded)", flush=True)
             fids[(precision, seed)] = known
             continue
-        scores = evaluate_generator(run.generator, metrics=["fid"], n=args.fid_n,
-                                    ref=f"{data_name}:test", precision=args.eval_precision)
+        scores = api.evaluate(run_dir, metrics=["fid"], n=args.fid_n, ref="test",
+                              precision=args.eval_precision)
         fids[(precision, seed)] = float(scores["fid"])
         row = {
             "recipe": args.recipe, "train_precision": precision, "seed": seed,
             "steps": run.step, "overrides": args.set, "fid": round(float(scores["fid"]), 4),
             "fid_n": args.fid_n, "eval_precision": args.eval_precision, "ema": run.used_ema,
             "eval_s": round(time.perf_counter() - started, 1), **speed,
-            "run_dir": str(run_dir), "cpu": cpu_model(), "native_bf16": has_native_bf16(),
-            "commit": git_commit(),
+            "run_dir": str(run_dir), "cpu": machine["cpu"],
+            "native_bf16": machine["native_bf16"], "commit": git_commit(),
         }
-        with open(args.results, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+        append_row(Path(args.results), row)
         print(f"{precision} seed {seed}: FID-{args.fid_n} {row['fid']:.3f}  "
               f"(train {speed['img_per_s']} img/s, CPU share {speed['cpu_share']})", flush=True)
     print(verdict(fids))

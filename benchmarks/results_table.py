@@ -1,39 +1,73 @@
-"""Print the README "Results" tables from ``benchmarks/results.jsonl``, one per dataset.
+"""Render the results tables from ``benchmarks/results.jsonl``: full tables and summaries.
 
-    python benchmarks/results_table.py            # markdown to stdout
-    python benchmarks/results_table.py --check README.md   # exit 1 if a README table is stale
-    python benchmarks/results_table.py --write README.md   # replace README's tables in place
+    python benchmarks/results_table.py                  # every block's markdown to stdout
+    python benchmarks/results_table.py --check README.md docs/results/fashion-mnist.md \
+        docs/results/cifar10.md                         # exit 1 if a block is stale
+    python benchmarks/results_table.py --write README.md docs/results/fashion-mnist.md \
+        docs/results/cifar10.md                         # fill every block each file has
+
+Blocks (``<!-- NAME:begin -->`` ... ``<!-- NAME:end -->``): the full tables ``results-table``
+(Fashion-MNIST) and ``results-table:cifar10``, and the summaries
+``results-summary:fashion-mnist`` and ``results-summary:cifar10``, which hold the best row of
+a few headline recipes (the ``best-`` recipe and anchors), each linking to its full table.
+A file may hold any of them; links (sample grids, full tables) are written relative to it.
+
+A row's budget is steps (the unit of every new result: the same command gives the same numbers
+on any CPU) or, for older rows, wall-clock minutes; a step row also says the minutes its
+training took and on which CPU. Seeds of one configuration share a line: FID as mean ±
+sample standard deviation with each seed's value, the other numbers as means.
 
 Only rows measured without ``--set`` overrides are shown (ablations keep their overrides in the
 file and in the ablation table of the notes); overrides that only say where the data is
 (``data.name``, ``data.root``, ``data.image_size``) do not count, they pick the table and the
 image-size column, and neither do ``train.precision`` (the arithmetic, shown in the
-CIFAR-10 table's "train" column) and ``train.seed`` (each seed is its own row, named beside
-its FID, so a headline shows its spread). When a configuration was measured more than once,
-the newest row wins, so re-running a benchmark updates the table instead of duplicating it.
+CIFAR-10 table's "train" column) and ``train.seed``. When a configuration and seed were
+measured more than once, the newest row wins, so re-running a benchmark updates the table
+instead of duplicating it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
+from benchlib import load_rows
+
+from gankit.atomic import atomic_write_text
+
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
 # Network widths set smaller to fit the budget are said in the row (the px column), not hidden.
 SIZE_KEYS = ("model.generator.width=", "model.discriminator.width=")
-# In-training evaluation (train.fid_every) runs outside the wall-clock budget and leaves the
-# weights as they were (tests/training/test_trainer.py), so switching it off keeps a row plain.
+# In-training evaluation (train.fid_every) runs outside the training time and leaves the
+# weights as they were (tests/training/test_trainer.py), so switching it off keeps a row plain;
+# so do checkpoint cadence and how many are kept.
 DATA_KEYS = (
     "data.name=", "data.root=", "data.image_size=", "train.precision=", "train.seed=",
-    "train.fid_every=", *SIZE_KEYS
+    "train.fid_every=", "train.checkpoint_every=", "train.keep_checkpoints=", *SIZE_KEYS
 )
-# README block name -> the dataset its rows come from (matched as a substring of the label)
+# Full-table block -> the dataset its rows come from (matched as a substring of the label)
 TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
+# Summary block -> dataset; its rows link to the dataset's full table.
+SUMMARIES = {
+    "results-summary:fashion-mnist": "fashion-mnist",
+    "results-summary:cifar10": "cifar10",
+}
+FULL_TABLE = {
+    "fashion-mnist": "docs/results/fashion-mnist.md",
+    "cifar10": "docs/results/cifar10.md",
+}
+# The recipes a summary shows, in this order: the best- recipe, then anchors.
+HEADLINE = {
+    "fashion-mnist": ("best-fashion", "dcgan-fashion", "cgan-fashion", "wgan-gp-fashion"),
+    "cifar10": ("best-cifar10", "dcgan-cifar10", "sngan-cifar10", "acgan-cifar10",
+                "wgan-gp-cifar10"),
+}  # fmt: skip
 # What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
 REPORTED = {
     "dcgan-cifar10": "139 (Keras, 32 px, 200 epochs); 140.4 (PyTorch, 64 px)",
@@ -52,16 +86,18 @@ REPORTED = {
     ),
 }
 
+Group = list[dict]  # the rows of one configuration, one per seed, lowest seed first
+
 
 def markers(block: str) -> tuple[str, str]:
-    """The begin and end comments of README block ``block``."""
+    """The begin and end comments of block ``block``."""
     return f"<!-- {block}:begin -->", f"<!-- {block}:end -->"
 
 
 def is_plain(row: dict) -> bool:
     """True when the row's overrides only say where its data is, the arithmetic, the seed,
-    whether FID was also logged during training, or the network widths (which the row then
-    shows)."""
+    whether FID was also logged during training, checkpoint cadence, or the network widths
+    (which the row then shows)."""
     return all(str(o).startswith(DATA_KEYS) for o in row.get("overrides") or [])
 
 
@@ -88,37 +124,11 @@ def dataset_of(row: dict) -> str:
     return name
 
 
-def load_rows(path: Path) -> list[dict]:
-    """Rows of ``path`` (one JSON object per line), newest last; a missing file is empty."""
-    if not path.is_file():
-        return []
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{path}:{number} is not a JSON row ({exc.msg}).") from None
-    return rows
-
-
-def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[dict]:
-    """One row per (recipe, minutes, n_gen, size, seed) of ``dataset`` without overrides; newest
-    wins. Longer budgets first, then by FID, with the seeds of one setting kept together."""
-    chosen: dict[tuple, dict] = {}
-    for row in rows:
-        if not is_plain(row) or dataset not in dataset_of(row):
-            continue
-        size = (*(row.get("image_size") or ()), widths_label(row))
-        chosen[(row["recipe"], row["minutes"], row.get("n_gen"), size, seed_of(row))] = row
-    best: dict[tuple, float] = {}
-    for r in chosen.values():
-        setting = (r["recipe"], r["minutes"])
-        best[setting] = min(best.get(setting, r["fid"]), r["fid"])
-    return sorted(
-        chosen.values(),
-        key=lambda r: (-r["minutes"], best[(r["recipe"], r["minutes"])], r["recipe"], r["fid"]),
-    )
+def budget_of(row: dict) -> tuple[str, float]:
+    """``("steps", 100000)`` or ``("minutes", 20)``; rows from before step budgets are minutes."""
+    if row.get("budget") == "steps":
+        return "steps", row["steps"]
+    return "minutes", row["minutes"]
 
 
 def widths_label(row: dict) -> str:
@@ -140,33 +150,115 @@ def train_precision(row: dict) -> str:
     return override_value(row, "train.precision") or "fp32"
 
 
-def cpu_share_label(row: dict) -> str:
+def config_key(row: dict) -> tuple:
+    """What makes two rows the same configuration (seeds aside)."""
+    size = (*(row.get("image_size") or ()), widths_label(row))
+    return (row["recipe"], budget_of(row), row.get("n_gen"), size, train_precision(row),
+            row.get("fid_precision") or "fp32")  # fmt: skip
+
+
+def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[dict]:
+    """One row per configuration and seed of ``dataset`` without overrides; newest wins."""
+    chosen: dict[tuple, dict] = {}
+    for row in rows:
+        if is_plain(row) and dataset in dataset_of(row):
+            chosen[(*config_key(row), seed_of(row))] = row
+    return list(chosen.values())
+
+
+def seed_groups(rows: list[dict]) -> list[Group]:
+    """The rows of each configuration together (lowest seed first); step budgets first, then
+    longer budgets, then lower mean FID."""
+    groups: dict[tuple, Group] = {}
+    for row in rows:
+        groups.setdefault(config_key(row), []).append(row)
+    for group in groups.values():
+        group.sort(key=seed_of)
+
+    def order(group: Group) -> tuple:
+        kind, amount = budget_of(group[0])
+        return (kind != "steps", -amount, mean(group, "fid"), group[0]["recipe"])
+
+    return sorted(groups.values(), key=order)
+
+
+def mean(group: Group, key: str) -> float | None:
+    """Mean of ``key`` over the rows that have it (None when none has it)."""
+    values = [float(r[key]) for r in group if r.get(key) is not None]
+    return statistics.fmean(values) if values else None
+
+
+def cpu_share_label(group: Group) -> str:
     """The share of its cores the training got; ``0.97 of 1 core`` when it was pinned to one
     of the machine's two (two seeds trained at once), so a row never looks like the whole CPU."""
-    if row.get("cpu_share") is None:
+    share = mean(group, "cpu_share")
+    if share is None:
         return "-"
-    share = f"{row['cpu_share']:.2f}"
-    threads = row.get("threads")
-    return f"{share} of {threads} core" if threads == 1 else share
+    one_core = all(r.get("threads") == 1 for r in group if r.get("cpu_share") is not None)
+    return f"{share:.2f} of 1 core" if one_core else f"{share:.2f}"
+
+
+def budget_label(group: Group, *, with_time: bool = True) -> str:
+    """``20 min``, or ``100,000 steps (412 min on AMD EPYC 7B13)``: a step budget says what
+    its training took, and where, since that is what differs between machines."""
+    kind, amount = budget_of(group[0])
+    if kind == "minutes":
+        return f"{amount:g} min"
+    label = f"{int(amount):,} steps"
+    seconds = mean(group, "train_s")
+    if not with_time or seconds is None:
+        return label
+    cpus = ", ".join(dict.fromkeys(str(r["cpu"]) for r in group if r.get("cpu")))
+    return f"{label} ({seconds / 60:,.0f} min{f' on {cpus}' if cpus else ''})"
+
+
+def n_label(n_gen: int | None) -> str:
+    """``FID-5k`` (or plain ``FID`` when the row does not say N)."""
+    if not n_gen:
+        return "FID"
+    return f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
 
 
 def fid_label(n_gen: int | None, seed: int = 0, precision: str = "fp32") -> str:
     """``FID-5k``; a seed other than the recipes' 0 is named (``FID-5k, seed 1``), and so is a
     score whose generated side went through the bf16 Inception (about 1% from exact fp32)."""
-    label = "FID"
-    if n_gen:
-        label = f"FID-{n_gen // 1000}k" if n_gen % 1000 == 0 else f"FID-{n_gen}"
+    label = n_label(n_gen)
     if seed:
         label += f", seed {seed}"
     return f"{label}, bf16 Inception" if precision == "bf16" else label
 
 
-def markdown(rows: list[dict], *, reports: bool = False) -> str:
-    """The table: one line per recipe and budget, with its sample grid.
+def fid_cell(group: Group) -> str:
+    """``**40.12** (FID-10k)`` for one seed; for several, ``**41.23 ± 1.57** (FID-10k, 2 seeds:
+    40.12 / 42.34)``: the mean, the sample standard deviation and every seed's value."""
+    first = group[0]
+    precision = first.get("fid_precision") or "fp32"
+    if len(group) == 1:
+        label = fid_label(first.get("n_gen"), seed_of(first), precision)
+        return f"**{first['fid']:.2f}** ({label})"
+    fids = [float(r["fid"]) for r in group]
+    each = " / ".join(f"{v:.2f}" for v in fids)
+    label = f"{n_label(first.get('n_gen'))}, {len(group)} seeds: {each}"
+    if precision == "bf16":
+        label += ", bf16 Inception"
+    return f"**{statistics.fmean(fids):.2f} ± {statistics.stdev(fids):.2f}** ({label})"
 
-    ``reports`` adds the image size, the share of the cores the training got (below ~0.9
-    something else ran beside it; rows pinned to one core say so), class accuracy and the
-    reported FID of the experiment the recipe reproduces (the CIFAR-10 table).
+
+def link(path: str, where: Path) -> str:
+    """``path`` (relative to the repository) as a link from a file in folder ``where``."""
+    target = Path(path)
+    if not target.is_absolute():
+        target = ROOT / target
+    return Path(os.path.relpath(target, where)).as_posix()
+
+
+def markdown(rows: list[dict], *, reports: bool = False, where: Path = ROOT) -> str:
+    """The full table: one line per recipe, budget and configuration (seeds together), with its
+    sample grid (the lowest seed's), linked from a file in folder ``where``.
+
+    ``reports`` adds the image size, the training arithmetic, the share of the cores the
+    training got (below ~0.9 something else ran beside it; rows pinned to one core say so),
+    class accuracy and the reported FID of the experiment the recipe reproduces (CIFAR-10).
     """
     extra_head = (
         " px | train | CPU share | class acc. | report's FID (setting) |" if reports else ""
@@ -176,34 +268,77 @@ def markdown(rows: list[dict], *, reports: bool = False) -> str:
         "| EMA |" + extra_head + " samples |",
         "|---" * (16 if reports else 11) + "|",
     ]
-    for r in rows:
-        grid = f"![{r['recipe']}]({r['grid']})" if r.get("grid") else "-"
+    for group in seed_groups(rows):
+        r = group[0]
+        grid = f"![{r['recipe']}]({link(r['grid'], where)})" if r.get("grid") else "-"
         extra = ""
         if reports:
             size = f"{(r.get('image_size') or [0, 0, 0])[-1]}{widths_label(r)}"
-            cas = f"{r['cas']:.3f}" if r.get("cas") is not None else "-"
-            share = cpu_share_label(r)
+            cas = mean(group, "cas")
+            cas_text = "-" if cas is None else f"{cas:.3f}"
             report = REPORTED.get(r["recipe"], "-")
-            extra = f" {size} | {train_precision(r)} | {share} | {cas} | {report} |"
-        label = fid_label(r.get("n_gen"), seed_of(r), r.get("fid_precision") or "fp32")
+            extra = (f" {size} | {train_precision(r)} | {cpu_share_label(group)} | {cas_text} "
+                     f"| {report} |")  # fmt: skip
         name = f"`{r['recipe']}`" + ("" if reports else widths_label(r))  # no px column here
+        epochs = mean(group, "epochs")
         lines.append(
-            f"| {name} | {r['minutes']:g} min | {r['steps']:,} | {r['epochs']:g} "
-            f"| {r['img_per_s']:,.0f} | **{r['fid']:.2f}** ({label}) "
-            f"| {r['kid']:.4f} | {r['precision']:.3f} | {r['recall']:.3f} "
+            f"| {name} | {budget_label(group)} | {round(mean(group, 'steps') or 0):,} "
+            f"| {'-' if epochs is None else f'{round(epochs, 2):g}'} "
+            f"| {mean(group, 'img_per_s') or 0:,.0f} | {fid_cell(group)} "
+            f"| {mean(group, 'kid'):.4f} | {mean(group, 'precision'):.3f} "
+            f"| {mean(group, 'recall'):.3f} "
             f"| {'yes' if r.get('ema') else 'no'} |{extra} {grid} |"
         )
     return "\n".join(lines)
 
 
-def tables(rows: list[dict]) -> dict[str, str]:
-    """Markdown of every README block that has rows, by block name."""
+def summary(rows: list[dict], dataset: str, *, where: Path = ROOT) -> str | None:
+    """The summary block: each headline recipe's best line (its longest budget, step budgets
+    first, seeds together), its name linking to the full table. None when none was measured."""
+    groups = seed_groups(latest_plain_rows(rows, dataset))
+    reports = dataset == "cifar10"
+    full = link(FULL_TABLE[dataset], where)
+    lines = [
+        "| recipe | budget | FID (N) | KID | precision | recall |"
+        + (" report's FID (setting) |" if reports else ""),
+        "|---" * (7 if reports else 6) + "|",
+    ]
+    for recipe in HEADLINE[dataset]:
+        group = next((g for g in groups if g[0]["recipe"] == recipe), None)
+        if group is None:
+            continue
+        report = f" {REPORTED.get(recipe, '-')} |" if reports else ""
+        lines.append(
+            f"| [`{recipe}`]({full}) | {budget_label(group, with_time=False)} "
+            f"| {fid_cell(group)} | {mean(group, 'kid'):.4f} | {mean(group, 'precision'):.3f} "
+            f"| {mean(group, 'recall'):.3f} |{report}"
+        )
+    return "\n".join(lines) if len(lines) > 2 else None
+
+
+def tables(rows: list[dict], where: Path = ROOT) -> dict[str, str]:
+    """Markdown of every block that has rows, by block name, for a file in folder ``where``."""
     out = {}
     for block, dataset in TABLES.items():
         chosen = latest_plain_rows(rows, dataset)
         if chosen:
-            out[block] = markdown(chosen, reports=dataset == "cifar10")
+            out[block] = markdown(chosen, reports=dataset == "cifar10", where=where)
+    for block, dataset in SUMMARIES.items():
+        text = summary(rows, dataset, where=where)
+        if text is not None:
+            out[block] = text
     return out
+
+
+def blocks_in(text: str) -> list[str]:
+    """The known blocks whose two markers ``text`` holds."""
+    return [b for b in (*TABLES, *SUMMARIES) if all(m in text for m in markers(b))]
+
+
+def block_text(text: str, block: str) -> str:
+    """What stands between ``block``'s markers in ``text``, stripped."""
+    begin, end = markers(block)
+    return text.split(begin, 1)[1].split(end, 1)[0].strip()
 
 
 def replace_block(text: str, table: str, block: str = "results-table") -> str:
@@ -215,41 +350,52 @@ def replace_block(text: str, table: str, block: str = "results-table") -> str:
 
 
 def write_table(readme: Path, text: str, table: str, block: str = "results-table") -> None:
-    """Replace the block between the markers; atomic, so an interrupted write keeps the README."""
-    tmp = readme.with_name(readme.name + ".tmp")
-    tmp.write_text(replace_block(text, table, block), encoding="utf-8")
-    os.replace(tmp, readme)
+    """Replace the block between the markers; atomic, so an interrupted write keeps the file."""
+    atomic_write_text(readme, replace_block(text, table, block))
 
 
-def main() -> int:
+def stale_blocks(path: Path, rows: list[dict]) -> tuple[list[str], str]:
+    """(the blocks of ``path`` that differ from ``rows``, the file's text with them filled)."""
+    text = path.read_text(encoding="utf-8")
+    made = tables(rows, where=path.resolve().parent)
+    stale = [b for b in blocks_in(text) if b in made and block_text(text, b) != made[b]]
+    for block in stale:
+        text = replace_block(text, made[block], block)
+    return stale, text
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", default=str(HERE / "results.jsonl"))
+    ap.add_argument("--results", type=Path, default=HERE / "results.jsonl")
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--check", metavar="README", help="fail when README's table differs")
-    mode.add_argument("--write", metavar="README", help="replace README's table in place")
-    args = ap.parse_args()
-    made = tables(load_rows(Path(args.results)))
-    readme = args.check or args.write
-    if not readme:
-        print("\n\n".join(made.values()))
+    mode.add_argument("--check", metavar="FILE", nargs="+", type=Path,
+                      help="fail when a results block of these files is stale")
+    mode.add_argument("--write", metavar="FILE", nargs="+", type=Path,
+                      help="fill every results block these files hold, in place")
+    args = ap.parse_args(argv)
+    rows = load_rows(args.results)
+    files = args.check or args.write
+    if not files:
+        print("\n\n".join(f"<!-- {b} -->\n{t}" for b, t in tables(rows).items()))
         return 0
-    text = Path(readme).read_text(encoding="utf-8")
-    for block, table in made.items():
-        begin, end = markers(block)
-        if begin not in text or end not in text:
-            print(f"{readme} has no {begin} ... {end} block.", file=sys.stderr)
+    failed = False
+    for path in files:
+        if not path.is_file():
+            print(f"{path} does not exist.", file=sys.stderr)
             return 1
-        if args.write:
-            text = replace_block(text, table, block)
-        elif text.split(begin, 1)[1].split(end, 1)[0].strip() != table:
-            print(f"{args.check}: the {block} table is stale; re-run this script.",
-                  file=sys.stderr)
+        if not blocks_in(path.read_text(encoding="utf-8")):
+            names = ", ".join((*TABLES, *SUMMARIES))
+            print(f"{path} has no results block (<!-- NAME:begin --> ... <!-- NAME:end --> "
+                  f"with NAME one of {names}).", file=sys.stderr)
             return 1
-    if args.write:
-        tmp = Path(readme).with_name(Path(readme).name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, readme)
-    return 0
+        stale, text = stale_blocks(path, rows)
+        if stale and args.write:
+            atomic_write_text(path, text)
+        elif stale:
+            print(f"{path}: the {', '.join(stale)} block{'s are' if len(stale) > 1 else ' is'} "
+                  "stale; re-run this script with --write.", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

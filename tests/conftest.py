@@ -23,9 +23,13 @@ def seeded() -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that loads the real Inception network is slow (``make test-fast`` skips it)."""
+    """Every test that loads the real Inception network is marked ``inception``; one marked
+    with a reason to be slow (``inception``, ``ddp``, ``network``) is also ``slow``, the one
+    switch ``make test-fast`` skips by."""
     for item in items:
         if "inception" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.inception)
+        if any(item.get_closest_marker(why) for why in ("inception", "ddp", "network")):
             item.add_marker(pytest.mark.slow)
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gankit.config import NAMED_CHOICES, Config, all_choices, load_config, set_key, validate
+from gankit.config import (
+    NAMED_CHOICES,
+    NAMED_LISTS,
+    Config,
+    all_choices,
+    load_config,
+    set_key,
+    validate,
+)
 from gankit.errors import ConfigError
 from gankit.registry import PROVIDERS, Registry, names_of, registry_of
 
@@ -55,14 +63,16 @@ def test_duplicate_names_and_kinds_are_programming_errors() -> None:
 
 
 def test_every_named_config_key_reads_its_registry() -> None:
-    assert set(NAMED_CHOICES.values()) == set(PROVIDERS)
+    assert set(NAMED_CHOICES.values()) | set(NAMED_LISTS.values()) == set(PROVIDERS)
     table = all_choices()
-    for key, kind in NAMED_CHOICES.items():
+    for key, kind in {**NAMED_CHOICES, **NAMED_LISTS}.items():
         assert table[key] == registry_of(kind).names() and table[key]
     assert {"dcgan", "mlp", "resnet"} <= set(names_of("backbone"))
     assert {"none", "concat", "acgan", "projection"} <= set(names_of("conditioning"))
     assert {"batch", "none"} <= set(names_of("norm"))
     assert {"relu", "leaky_relu"} <= set(names_of("activation"))
+    assert names_of("dataset")[:4] == ("mnist", "fashion-mnist", "cifar10", "celeba")
+    assert names_of("diffaugment") == ("color", "translation", "cutout")
     with pytest.raises(KeyError, match="no registry kind"):
         registry_of("optimizer")
 
@@ -87,3 +97,36 @@ def test_set_override_with_unknown_backbone_names_the_key_and_choices() -> None:
         load_config("dcgan-fashion", ["model.discriminator.arch=resnett"])
     assert str(err.value).startswith("'model.discriminator.arch' must be one of dcgan, mlp, resnet")
     assert "did you mean 'resnet'?" in str(err.value)
+
+
+def test_aliases_and_case_folding_resolve_to_the_registered_name() -> None:
+    reg: Registry[int] = Registry("demo", key="demo.name", announce=False, fold_case=True)
+    reg.add("fashion-mnist", 1)
+    reg.alias("FMNIST", "fashion-mnist")
+    assert reg.check(" Fashion-MNIST ") == "fashion-mnist" and reg.get("fmnist") == 1
+    assert "FMnist" in reg and reg.names() == ("fashion-mnist",)  # aliases are not listed
+    assert reg.resolve("mnist") is None and reg.closest("fmnst") == "fashion-mnist"
+    with pytest.raises(ConfigError, match=r"one of fashion-mnist; got 'fmnst' \(did you mean "
+                       r"'fashion-mnist'\?\)\.$"):
+        reg.check("fmnst")
+    with pytest.raises(ValueError, match="lower case"):
+        reg.add("CIFAR", 2)
+    with pytest.raises(ValueError, match="unregistered"):
+        reg.alias("c10", "cifar10")
+    with pytest.raises(ValueError, match="taken"):
+        reg.alias("fmnist", "fashion-mnist")
+    exact: Registry[int] = Registry("demo", announce=False)
+    exact.add("hinge", 1)
+    assert exact.resolve("Hinge") is None  # without fold_case, case matters as before
+
+
+def test_dataset_and_diffaugment_names_are_validated_by_their_registries() -> None:
+    cfg = load_config("dcgan-fashion", ["data.name=Fashion_MNIST",
+                                        "objective.diffaugment=cutout, color"])
+    assert cfg.data.name == "Fashion_MNIST"  # kept as written; the loader reads the alias
+    with pytest.raises(ConfigError, match=r"^'data\.name' must be one of mnist, fashion-mnist, "
+                       r"cifar10, celeba, folder, synthetic; got 'celeb' \(did you mean "):
+        load_config("dcgan-fashion", ["data.name=celeb"])
+    with pytest.raises(ConfigError, match=r"^'objective\.diffaugment' must be one of color, "
+                       r"translation, cutout; got 'cutuot' \(did you mean 'cutout'\?\)\.$"):
+        load_config("dcgan-fashion", ["objective.diffaugment=translation,cutuot"])

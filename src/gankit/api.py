@@ -178,11 +178,15 @@ def evaluate(
     protocol: str = "tf1",
     checkpoint: str = "last",
     record: bool = True,
+    data_root: PathLike | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Score a run's generator (EMA weights when trained) with registered metrics.
 
     ``ref`` is a split of the run's dataset (``test``), ``NAME:SPLIT``, or a statistics
-    ``.npz``; ``checkpoint`` picks ``last`` or ``best`` (falling back to ``last`` when the run
+    ``.npz``; ``data_root`` is where its dataset is read (default: the run's ``data.root``),
+    e.g. DIR for ``folder:test``; ``progress`` prints a line to stderr per batch of images.
+    ``checkpoint`` picks ``last`` or ``best`` (falling back to ``last`` when the run
     kept no best). With ``record`` the result is appended to the run's ``metrics.jsonl`` (as
     ``source: gankit eval``) so reports show it. Returns the plain result dict: ``run``,
     ``step``, ``ema``, the metric values and how they were measured.
@@ -203,8 +207,9 @@ def evaluate(
             device=device,
             seed=seed,
             precision=precision,
-            data_root=run.config.data.root,
+            data_root=run.config.data.root if data_root is None else data_root,
             protocol=protocol,
+            progress=progress,
         )
     )
     for row in result.get("ifid_classes", []):  # per-class rows name their class
@@ -283,7 +288,7 @@ def save_stats(
     read, plus the protocol it was measured with, so a colleague's or a paper's tool can use it
     and gankit refuses it under another protocol. Returns what was written (path, N, protocol).
     """
-    from gankit.metrics.stats_file import save_source_stats
+    from gankit.metrics import save_source_stats
 
     return save_source_stats(
         source,

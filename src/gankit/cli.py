@@ -163,6 +163,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         precision=args.precision,
         protocol=args.protocol,
         checkpoint=args.checkpoint,
+        data_root=args.root,
+        progress=not args.quiet,
     )
     _print_result(result, as_json=args.json)
     return 0
@@ -240,6 +242,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise GankitError(f"'gankit data {args.action}' needs a dataset name, e.g. fashion-mnist.")
     if args.action == "check":
         summary = data.check_dataset(args.name, root=args.root)
+        if summary.get("split_rule"):
+            print(f"split rule: {summary['split_rule']}")
         names = summary.get("class_names", [])
         for split, info in summary.get("splits", {}).items():
             print(f"{summary.get('name', args.name)}:{split}  " + json.dumps(info, default=str))
@@ -309,17 +313,55 @@ def _add_precision(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose epilog can be computed when help is shown (``epilog_from``):
+    the choices come from the registries, whose packages import torch, so they are listed
+    only when the user asks for ``--help``, never on every command."""
+
+    def __init__(self, *args: Any, epilog_from: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._epilog_from = epilog_from
+
+    def format_help(self) -> str:
+        if self._epilog_from is not None:
+            self.epilog = self._epilog_from()
+        return super().format_help()
+
+
+def _choices_epilog() -> str:
+    """``gankit train --help``: every --set key with a closed set of values, from the registries."""
+    from gankit.config import NAMED_LISTS, all_choices
+
+    table = all_choices()
+    width = max(len(k) for k in table)
+    lines = [f"  {key:<{width}}  {', '.join(names)}"
+             + (" (comma list)" if key in NAMED_LISTS else "") for key, names in table.items()]
+    return "choices for --set KEY=VALUE:\n" + "\n".join(lines)
+
+
+def _datasets_epilog() -> str:
+    """``gankit data --help``: the registered datasets, each with its few words."""
+    from gankit.data import DATASETS
+
+    width = max(len(n) for n in DATASETS)
+    lines = [f"  {n:<{width}}  {DATASETS.get(n).description}" for n in DATASETS]
+    return "datasets:\n" + "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="gankit", description="Train, evaluate, compare and sample GANs on image datasets."
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a recipe or a config.yaml")
+    t = sub.add_parser("train", help="train a recipe or a config.yaml",
+                       epilog_from=_choices_epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument(
         "recipe", nargs="?", default=None, help="recipe name or YAML file (default dcgan-fashion)"
     )
-    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config key (the keys with fixed choices are listed below)")
     t.add_argument("--out", help="run directory (default runs/<recipe>)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--force", action="store_true", help="replace a run already in --out")
@@ -344,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checkpoint(e)
     _add_protocol(e)
     e.add_argument("--device", default="cpu")
+    e.add_argument("--root", help="where dataset specs are read, e.g. DIR for --ref folder:test")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     e.set_defaults(func=cmd_eval)
 
     f = sub.add_parser("fid", help="FID (and KID) between two image sets")
@@ -399,10 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("recipes", help="list built-in recipes and the valid names of each choice")
     r.set_defaults(func=cmd_recipes)
 
-    d = sub.add_parser("data", help="find, verify or fetch datasets")
+    d = sub.add_parser("data", help="find, verify or fetch datasets", epilog_from=_datasets_epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("action", choices=["list", "check", "prepare"])
-    d.add_argument("name", nargs="?")
-    d.add_argument("--root")
+    d.add_argument("name", nargs="?", help="a dataset listed below (check, prepare)")
+    d.add_argument("--root", help="where to look first: a data folder, or the folder itself")
     d.set_defaults(func=cmd_data)
 
     x = sub.add_parser("export", help="export the generator as safetensors (no pickle)")

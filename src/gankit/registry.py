@@ -1,4 +1,5 @@
-"""Named choices (losses, backbones, conditionings, norms, activations) and where they live.
+"""Named choices (losses, backbones, conditionings, norms, activations, datasets, DiffAugment
+policies) and where they live.
 
 Every name a user may write in a config (``objective.loss: hinge``) is owned by one
 :class:`Registry`, created next to the code it names and filled by the modules that implement
@@ -31,6 +32,8 @@ PROVIDERS: dict[str, str] = {
     "conditioning": "gankit.models",
     "norm": "gankit.nn",
     "activation": "gankit.nn",
+    "dataset": "gankit.data",
+    "diffaugment": "gankit.objectives",
 }
 
 _CATALOGUE: dict[str, Registry] = {}
@@ -42,14 +45,21 @@ class Registry(Generic[T]):
     ``key`` is the config key the names are written under (``objective.loss``); errors quote
     it so the user knows which setting to fix. The registry announces itself to the catalogue
     under ``kind`` so :func:`names_of` can find it without importing its owner by name.
+
+    ``fold_case`` makes lookups ignore case and surrounding spaces (dataset names, which users
+    type as ``CIFAR10`` or ``Fashion_MNIST``); :meth:`alias` adds other spellings of a name.
+    Aliases are accepted everywhere a name is, but only the names are listed.
     """
 
-    def __init__(self, kind: str, *, key: str | None = None, announce: bool = True) -> None:
+    def __init__(self, kind: str, *, key: str | None = None, announce: bool = True,
+                 fold_case: bool = False) -> None:
         if announce and kind in _CATALOGUE:
             raise ValueError(f"a registry of kind {kind!r} already exists")
         self.kind = kind
         self.key = key
+        self.fold_case = fold_case
         self._entries: dict[str, T] = {}
+        self._aliases: dict[str, str] = {}
         if announce:  # announce=False: a private registry (tests, plugins' own sub-choices)
             _CATALOGUE[kind] = self
 
@@ -57,10 +67,39 @@ class Registry(Generic[T]):
         """Register ``entry`` under ``name``; a second entry with the same name is a bug."""
         if not name or name != name.strip():
             raise ValueError(f"{self.kind} name {name!r} must be a non-empty word")
-        if name in self._entries:
+        if self.fold_case and name != name.lower():
+            raise ValueError(f"{self.kind} name {name!r} must be lower case")
+        if name in self._entries or name in self._aliases:
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._entries[name] = entry
         return entry
+
+    def alias(self, alias: str, name: str) -> None:
+        """Accept ``alias`` as another spelling of the registered ``name``."""
+        key = self._fold(alias)
+        if name not in self._entries:
+            raise ValueError(f"{self.kind} alias {alias!r} points at unregistered {name!r}")
+        if not key or key in self._entries or key in self._aliases:
+            raise ValueError(f"{self.kind} alias {alias!r} is taken or empty")
+        self._aliases[key] = name
+
+    def _fold(self, name: object) -> str:
+        text = str(name)
+        return text.strip().lower() if self.fold_case else text
+
+    def resolve(self, name: object) -> str | None:
+        """The registered name that ``name`` spells (itself, an alias, or another case when
+        ``fold_case``), or None."""
+        key = self._fold(name)
+        if key in self._entries:
+            return key
+        return self._aliases.get(key)
+
+    def closest(self, name: object) -> str | None:
+        """The registered name closest to a misspelt ``name`` (aliases count), or None."""
+        pool = [*self._entries, *self._aliases]
+        close = difflib.get_close_matches(self._fold(name), pool, n=1, cutoff=0.6)
+        return self.resolve(close[0]) if close else None
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`: ``@ACTIVATIONS.register("relu")``."""
@@ -75,14 +114,15 @@ class Registry(Generic[T]):
         return tuple(self._entries)
 
     def check(self, name: str, *, key: str | None = None) -> str:
-        """Return ``name`` when registered, else raise one ``ConfigError`` sentence that names
-        the setting, the valid choices and the closest one."""
-        if name in self._entries:
-            return name
+        """Return the registered name ``name`` spells, else raise one ``ConfigError`` sentence
+        that names the setting, the valid choices and the closest one."""
+        found = self.resolve(name)
+        if found is not None:
+            return found
         where = key or self.key
         label = f"'{where}'" if where else f"The {self.kind}"
-        close = difflib.get_close_matches(str(name), list(self._entries), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        close = self.closest(name)
+        hint = f" (did you mean '{close}'?)" if close else ""
         raise ConfigError(
             f"{label} must be one of {', '.join(self._entries)}; got '{name}'{hint}."
         )
@@ -92,7 +132,7 @@ class Registry(Generic[T]):
         return self._entries[self.check(name, key=key)]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return self.resolve(name) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def test_dry_run_prints_one_command_per_recipe_and_seed(copy, capsys) -> None:
     assert "quality.py dcgan-cifar10 --minutes 20 --fid-n 5000" in seed0
     assert f"data.root={copy}" in seed0 and "train.precision=fp32" in seed0
     assert "train.seed" not in seed0 and "--set train.seed=1" in seed1
-    assert seed1.endswith("dcgan-cifar10-20min-seed1")
+    assert seed1.endswith("dcgan-cifar10-20min-seed1 --force")  # minutes: a re-run starts over
 
 
 def test_a_folder_without_both_splits_is_refused_in_one_sentence(tmp_path) -> None:
@@ -45,3 +46,56 @@ def test_a_folder_without_both_splits_is_refused_in_one_sentence(tmp_path) -> No
 def test_an_unknown_recipe_names_the_known_ones(copy) -> None:
     with pytest.raises(SystemExit, match=r"Not a -cifar10 recipe: dcgan-fashion; known: "):
         table.main([str(copy), "--recipes", "dcgan-fashion", "--dry-run"])
+
+
+def test_round_steps_keeps_two_significant_figures() -> None:
+    assert [table.round_steps(n) for n in (3105, 5911, 768, 80, 52_906, 100_000)] == [
+        3100, 5900, 770, 80, 53_000, 100_000]  # fmt: skip
+
+
+def test_steps_from_rows_gives_each_recipe_the_steps_its_minute_row_reached(
+    copy, tmp_path, capsys
+) -> None:
+    folder = ["data.name=folder", f"data.root={copy}"]
+    rows = [
+        {"recipe": "dcgan-cifar10", "minutes": 20, "steps": 3000, "overrides": folder,
+         "ref": "folder:test", "data_root": "/x/cifar10-jpg", "cpu": "old CPU"},
+        {"recipe": "dcgan-cifar10", "minutes": 20, "steps": 3105, "overrides": folder,
+         "ref": "folder:test", "data_root": "/x/cifar10-jpg", "cpu": "AMD EPYC"},  # newest
+        {"recipe": "dcgan-cifar10", "minutes": 20, "steps": 9999, "ref": "folder:test",
+         "overrides": [*folder, "train.ema=true"], "data_root": "/x/cifar10-jpg"},  # ablation
+        {"recipe": "sagan-cifar10", "minutes": 20, "steps": 768, "ref": "folder:test",
+         "overrides": [*folder, "model.generator.width=32", "model.discriminator.width=32"],
+         "data_root": "/x/cifar10-jpg", "cpu": "AMD EPYC"},
+        {"recipe": "wgan-cifar10", "minutes": 10, "steps": 1000, "overrides": folder,
+         "ref": "folder:test", "data_root": "/x/cifar10-jpg"},  # another budget
+    ]  # fmt: skip
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code = table.main([str(copy), "--recipes", "dcgan-cifar10", "sagan-cifar10",
+                       "--steps-from", "20", "--seeds", "0", "1", "--fid-n", "10000",
+                       "--results", str(results), "--dry-run"])  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert lines[:2] == [
+        "dcgan-cifar10: 3,100 steps (its 20-minute row reached 3,105 on AMD EPYC)",
+        "sagan-cifar10: 770 steps (its 20-minute row reached 768 on AMD EPYC)"]  # fmt: skip
+    commands = lines[2:]
+    assert len(commands) == 4
+    assert "quality.py dcgan-cifar10 --steps 3100 --fid-n 10000" in commands[0]
+    assert commands[1].endswith("dcgan-cifar10-3100steps-seed1")  # new run: neither flag
+    assert "--set model.generator.width=32 --set model.discriminator.width=32" in commands[2]
+    with pytest.raises(SystemExit, match=r"No plain 20-minute row for wgan-cifar10 in "):
+        table.main([str(copy), "--recipes", "wgan-cifar10", "--steps-from", "20",
+                    "--results", str(results), "--dry-run"])  # fmt: skip
+
+
+def test_a_step_run_already_there_is_resumed(copy, tmp_path, capsys) -> None:
+    runs = tmp_path / "runs"
+    (runs / "best-cifar10-100000steps-seed1" / "checkpoints").mkdir(parents=True)
+    (runs / "best-cifar10-100000steps-seed1" / "checkpoints" / "last.pt").write_bytes(b"")
+    assert table.main([str(copy), "--recipes", "best-cifar10", "--steps", "100000", "--seeds",
+                       "0", "1", "--runs", str(runs), "--dry-run"]) == 0  # fmt: skip
+    seed0, seed1 = capsys.readouterr().out.splitlines()
+    assert seed0.endswith("best-cifar10-100000steps-seed0")
+    assert seed1.endswith("best-cifar10-100000steps-seed1 --resume")

@@ -32,11 +32,12 @@ def test_arms_share_seed_zero_and_name_their_directories(tmp_path):
     )
 
 
-def _weight_fid(generator, *, metrics, n, ref, precision):
+def _weight_fid(generator, *, metrics, n, ref, precision, **_):
     """Stands in for Inception: a number that follows the generator's weights (FID itself is
     tested in tests/metrics)."""
     assert metrics == ["fid"] and ref == "synthetic:test" and precision == "bf16"
-    return {"fid": float(sum(p.double().abs().sum() for p in generator.parameters())), "n": n}
+    return {"fid": float(sum(p.detach().double().abs().sum() for p in generator.parameters())),
+            "n": n}
 
 
 def test_four_runs_scored_then_reused(tmp_path, monkeypatch, capsys):

@@ -1,4 +1,5 @@
-"""The README Results table is derived from benchmarks/results.jsonl, newest row per setting."""
+"""The results tables (README summaries, docs/results/ pages) are derived from
+benchmarks/results.jsonl, newest row per setting."""
 
 from __future__ import annotations
 
@@ -41,19 +42,55 @@ def test_newest_row_wins_and_overrides_are_left_out(tmp_path):
     assert [(r["recipe"], r["fid"]) for r in chosen] == [("a", 30.0), ("b", 40.0)]
 
 
-def test_seeds_are_rows_of_their_own_kept_together():
+def test_seeds_of_one_configuration_share_a_line_as_mean_and_spread():
     rows = [
-        row("a", 30.0),
-        row("a", 36.0, overrides=["train.seed=1"]),
+        row("a", 30.0, kid=0.01, cpu_share=0.9),
+        row("a", 36.0, overrides=["train.seed=1"], kid=0.03, cpu_share=0.7),
         row("b", 33.0, seed=2),
         row("a", 1.0, overrides=["train.seed=1", "train.ema=true"]),  # an ablation: left out
     ]
     chosen = table.latest_plain_rows(rows)
-    assert [(r["recipe"], r["fid"]) for r in chosen] == [("a", 30.0), ("a", 36.0), ("b", 33.0)]
+    groups = table.seed_groups(chosen)
+    assert [[(r["recipe"], r["fid"]) for r in g] for g in groups] == [
+        [("a", 30.0), ("a", 36.0)], [("b", 33.0)]]  # fmt: skip
     lines = table.markdown(chosen).splitlines()[2:]
-    assert "**30.00** (FID-5k) |" in lines[0]
-    assert "**36.00** (FID-5k, seed 1) |" in lines[1]
-    assert "**33.00** (FID-5k, seed 2) |" in lines[2]
+    assert len(lines) == 2
+    # mean 33, sample standard deviation |36 - 30| / sqrt(2) = 4.24, and each seed's value
+    assert "| **33.00 ± 4.24** (FID-5k, 2 seeds: 30.00 / 36.00) | 0.0200 |" in lines[0]
+    assert "**33.00** (FID-5k, seed 2) |" in lines[1]
+    cifar = table.markdown(chosen, reports=True).splitlines()[2]
+    assert "| 0.80 |" in cifar  # the seeds' mean CPU share
+
+
+def test_three_seeds_and_a_bf16_inception_group():
+    rows = [row("a", v, seed=s, fid_precision="bf16") for s, v in enumerate([40.0, 41.0, 45.0])]
+    line = table.markdown(rows).splitlines()[2]
+    assert "**42.00 ± 2.65** (FID-5k, 3 seeds: 40.00 / 41.00 / 45.00, bf16 Inception)" in line
+
+
+def step_row(recipe: str, fid: float, steps: int = 100_000, **extra) -> dict:
+    facts = {"budget": "steps", "steps": steps, "train_s": 24_700.0, "cpu": "AMD EPYC 7B13"}
+    return row(recipe, fid, minutes=None, **{**facts, **extra})
+
+
+def test_a_step_budget_says_its_steps_the_minutes_they_took_and_the_cpu():
+    rows = [step_row("best-fashion", 12.0, seed=0),
+            step_row("best-fashion", 13.0, seed=1, train_s=25_300.0),
+            row("best-fashion", 14.0, minutes=30)]  # fmt: skip
+    lines = table.markdown(table.latest_plain_rows(rows)).splitlines()[2:]
+    assert len(lines) == 2  # step rows first: the unit of every new result
+    assert lines[0].startswith(
+        "| `best-fashion` | 100,000 steps (417 min on AMD EPYC 7B13) | 100,000 | 1.3 | 640 "
+        "| **12.50 ± 0.71** (FID-5k, 2 seeds: 12.00 / 13.00) |"
+    )
+    assert lines[1].startswith("| `best-fashion` | 30 min | 1,234 |")
+    # two CPUs, both named; a longer step budget comes before a shorter one
+    rows = [step_row("x", 20.0, steps=5_000, cpu="A", seed=0),
+            step_row("x", 22.0, steps=5_000, cpu="B", seed=1),
+            step_row("y", 30.0, steps=10_000)]  # fmt: skip
+    lines = table.markdown(rows).splitlines()[2:]
+    assert lines[0].startswith("| `y` | 10,000 steps")
+    assert "| 5,000 steps (412 min on A, B) |" in lines[1]
 
 
 def test_switching_off_in_training_fid_keeps_a_row_plain():
@@ -101,7 +138,8 @@ def test_a_bf16_inception_score_is_named():
 
 def test_longer_budgets_come_first_then_best_fid():
     rows = [row("short", 10.0, minutes=10), row("long", 20.0, minutes=30), row("ok", 5.0)]
-    assert [r["recipe"] for r in table.latest_plain_rows(rows)] == ["long", "ok", "short"]
+    groups = table.seed_groups(table.latest_plain_rows(rows))
+    assert [g[0]["recipe"] for g in groups] == ["long", "ok", "short"]
 
 
 def test_markdown_line_shows_the_measured_values():
@@ -118,14 +156,16 @@ def test_broken_line_names_the_file_and_line(tmp_path):
         table.load_rows(path)
 
 
-def test_readme_tables_are_current():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    made = table.tables(table.load_rows(ROOT / "benchmarks" / "results.jsonl"))
-    if not made:
-        pytest.skip("no measured results yet")
-    for block, expected in made.items():
-        begin, end = table.markers(block)
-        assert readme.split(begin, 1)[1].split(end, 1)[0].strip() == expected, block
+def test_committed_tables_are_current():
+    """Every results block of the README and the results pages matches results.jsonl."""
+    rows = table.load_rows(ROOT / "benchmarks" / "results.jsonl")
+    files = [ROOT / "README.md", *sorted((ROOT / "docs" / "results").glob("*.md"))]
+    holding = [f for f in files if table.blocks_in(f.read_text(encoding="utf-8"))]
+    if not rows or not holding:
+        pytest.skip("no measured results or no results block yet")
+    for path in holding:
+        stale, _ = table.stale_blocks(path, rows)
+        assert not stale, f"{path.name}: {stale}; run benchmarks/results_table.py --write"
 
 
 def test_data_overrides_pick_the_table_not_the_ablation():
@@ -141,7 +181,8 @@ def test_data_overrides_pick_the_table_not_the_ablation():
         row("best-fashion", 14.0, ref="fashion-mnist:test"),
     ]
     made = table.tables(rows)
-    assert set(made) == {"results-table", "results-table:cifar10"}
+    assert set(made) == {"results-table", "results-table:cifar10", "results-summary:fashion-mnist",
+                         "results-summary:cifar10"}  # fmt: skip
     assert "best-fashion" in made["results-table"] and "cifar10" not in made["results-table"]
     lines = made["results-table:cifar10"].splitlines()[2:]
     assert len(lines) == 2 and "ablation" not in made["results-table:cifar10"]
@@ -163,28 +204,77 @@ def test_precision_override_is_shown_not_treated_as_an_ablation():
     assert all("| 32 | bf16 |" in line for line in lines)
 
 
-def test_write_fills_every_block(tmp_path):
+CIFAR = {"ref": "folder:test", "data_root": "/d/cifar10-jpg", "overrides": ["data.name=folder"],
+         "image_size": [3, 32, 32]}
+
+
+def test_summaries_hold_the_best_line_of_each_headline_recipe_linking_to_its_table():
+    rows = [
+        row("best-fashion", 14.0, minutes=30),
+        step_row("best-fashion", 12.0, seed=0), step_row("best-fashion", 13.0, seed=1),
+        row("dcgan-fashion", 37.0), row("lsgan-fashion", 35.0),  # not a headline recipe
+        step_row("best-cifar10", 29.5, **CIFAR), row("acgan-cifar10", 67.9, minutes=20, **CIFAR),
+    ]
+    made = table.tables(rows)
+    fashion = made["results-summary:fashion-mnist"].splitlines()
+    assert fashion[0] == "| recipe | budget | FID (N) | KID | precision | recall |"
+    assert fashion[2:] == [
+        "| [`best-fashion`](docs/results/fashion-mnist.md) | 100,000 steps "
+        "| **12.50 ± 0.71** (FID-5k, 2 seeds: 12.00 / 13.00) | 0.0123 | 0.500 | 0.250 |",
+        "| [`dcgan-fashion`](docs/results/fashion-mnist.md) | 10 min | **37.00** (FID-5k) "
+        "| 0.0123 | 0.500 | 0.250 |",
+    ]
+    cifar = made["results-summary:cifar10"].splitlines()
+    assert cifar[0].endswith("| report's FID (setting) |") and len(cifar) == 4
+    assert cifar[2].startswith("| [`best-cifar10`](docs/results/cifar10.md) | 100,000 steps |")
+    assert cifar[2].endswith(f"| {table.REPORTED['best-cifar10']} |")
+    assert cifar[3].endswith("| 64.1 (64 px, batch 64) |")  # acgan after best and the anchors
+    assert table.summary([row("lsgan-fashion", 35.0)], "fashion-mnist") is None
+
+
+def test_write_and_check_fill_whichever_blocks_each_file_has(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(table, "ROOT", tmp_path)  # links are relative to the repository
     readme = tmp_path / "README.md"
-    b1, e1 = table.markers("results-table")
-    b2, e2 = table.markers("results-table:cifar10")
-    readme.write_text(f"a\n{b1}\nold\n{e1}\nb\n{b2}\nold\n{e2}\n", encoding="utf-8")
+    fashion_page = tmp_path / "docs" / "results" / "fashion-mnist.md"
+    cifar_page = tmp_path / "docs" / "results" / "cifar10.md"
+    fashion_page.parent.mkdir(parents=True)
+
+    def block(name: str) -> str:
+        begin, end = table.markers(name)
+        return f"{begin}\nold\n{end}\n"
+
+    readme.write_text("intro\n" + block("results-summary:fashion-mnist")
+                      + block("results-summary:cifar10") + "outro\n", encoding="utf-8")
+    fashion_page.write_text("# Fashion\n" + block("results-table"), encoding="utf-8")
+    cifar_page.write_text("# CIFAR\n" + block("results-table:cifar10"), encoding="utf-8")
     results = tmp_path / "results.jsonl"
     rows = [row("best-fashion", 14.0, ref="fashion-mnist:test"),
-            row("dcgan-cifar10", 60.0, ref="folder:test", data_root="/d/cifar10-jpg",
-                overrides=["data.name=folder"], image_size=[3, 32, 32])]
+            row("dcgan-cifar10", 60.0, minutes=20, grid="benchmarks/grids/d.png", **CIFAR)]
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    import sys
+    files = [str(readme), str(fashion_page), str(cifar_page)]
 
-    argv = sys.argv
-    try:
-        sys.argv = ["results_table.py", "--results", str(results), "--write", str(readme)]
-        assert table.main() == 0
-        sys.argv = ["results_table.py", "--results", str(results), "--check", str(readme)]
-        assert table.main() == 0
-    finally:
-        sys.argv = argv
+    assert table.main(["--results", str(results), "--check", *files]) == 1
+    assert "README.md: the results-summary:fashion-mnist, results-summary:cifar10 blocks are " \
+        "stale" in capsys.readouterr().err
+    assert table.main(["--results", str(results), "--write", *files]) == 0
+    assert table.main(["--results", str(results), "--check", *files]) == 0
     text = readme.read_text(encoding="utf-8")
-    assert "old" not in text and "`best-fashion`" in text and "`dcgan-cifar10`" in text
+    assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text
+    assert "[`best-fashion`](docs/results/fashion-mnist.md)" in text
+    assert "[`dcgan-cifar10`](docs/results/cifar10.md)" in text
+    assert "| recipe | budget | steps |" not in text  # the full tables live in the pages
+    page = cifar_page.read_text(encoding="utf-8")
+    assert "`dcgan-cifar10`" in page and "![dcgan-cifar10](../../benchmarks/grids/d.png)" in page
+    assert "`best-fashion`" in fashion_page.read_text(encoding="utf-8")
+    assert not list(tmp_path.rglob("*.tmp*"))
+
+
+def test_a_file_without_a_results_block_is_one_sentence(tmp_path, capsys):
+    plain = tmp_path / "notes.md"
+    plain.write_text("no blocks here\n", encoding="utf-8")
+    assert table.main(["--results", str(tmp_path / "none.jsonl"), "--check", str(plain)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{plain} has no results block (") and err.count("\n") == 1
 
 
 def test_write_replaces_only_the_marked_block(tmp_path):
@@ -195,16 +285,6 @@ def test_write_replaces_only_the_marked_block(tmp_path):
         f"intro\n{table.BEGIN}\n| new |\n{table.END}\noutro\n"
     )
     assert not (tmp_path / "README.md.tmp").exists()
-
-
-def test_run_tag_separates_override_sets():
-    plain = quality.run_tag("best-fashion", 30, [])
-    assert plain == "best-fashion-30min"
-    tagged = quality.run_tag("best-fashion", 30, ["train.ema=false"])
-    assert tagged.startswith("best-fashion-30min-") and tagged != plain
-    here = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/a/cifar"])
-    there = quality.run_tag("dcgan-cifar10", 20, ["data.name=folder", "data.root=/b/cifar"])
-    assert here == there != quality.run_tag("dcgan-cifar10", 20, [])
 
 
 def test_keep_pictures_copies_grid_and_curve(tmp_path):

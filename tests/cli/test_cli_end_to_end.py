@@ -25,6 +25,7 @@ TINY = [
 
 
 @pytest.mark.slow  # trains on real data and runs Inception
+@pytest.mark.inception
 @needs_fashion
 def test_train_sample_on_real_fashion_mnist(tmp_path, capsys) -> None:
     run = tmp_path / "run"

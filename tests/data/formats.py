@@ -153,3 +153,23 @@ def write_celeba(base: Path, n: int = 6, *, partition: bool = True, attrs: bool 
         text = f"{n}\n5_o_Clock_Shadow Smiling \n" + "\n".join(rows) + "\n"
         (base / "celeba" / "list_attr_celeba.txt").write_text(text)
     return image_dir
+
+
+def aligned_face(index: int, scale: int = 1) -> np.ndarray:
+    """An aligned-CelebA-shaped image (218 x 178, or 109 x 89 at ``scale`` 2): blue border,
+    the central 140-pixel square (scaled) a solid red whose level is ``6 * index``, so a test
+    can read back which file an image came from."""
+    img = celeba_face(0)
+    img[39:179, 19:159, 0] = 6 * index
+    if scale == 1:
+        return img
+    return np.asarray(Image.fromarray(img).resize((178 // scale, 218 // scale), Image.BILINEAR))
+
+
+def write_aligned_folder(image_dir: Path, n: int, *, scale: int = 1) -> list[str]:
+    """``n`` aligned faces 000001.jpg.. in ``image_dir`` (written in reverse order, so only a
+    sort by name gives the file order); returns their names."""
+    names = [f"{k:06d}.jpg" for k in range(1, n + 1)]
+    for k in range(n, 0, -1):
+        save_image(image_dir / names[k - 1], aligned_face(k, scale), quality=95, subsampling=0)
+    return names

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from gankit.data import download, load_dataset, prepare_dataset
+from gankit.data import cifar, fashion_mnist, load_dataset, mnist, prepare_dataset
 from gankit.data.download import (
     DownloadError,
     Resource,
@@ -60,10 +60,10 @@ def _local_mnist_source(tmp_path, monkeypatch):
     mirror = tmp_path / "mirror"
     write_mnist(mirror, gz_train=True, gz_test=True)
     resources = tuple(Resource(r.filename, md5=_md5(mirror / r.filename))
-                      for r in download.SOURCES["mnist"].resources)
-    source = dataclasses.replace(download.SOURCES["mnist"], resources=resources,
+                      for r in mnist.SOURCE.resources)
+    source = dataclasses.replace(mnist.SOURCE, resources=resources,
                                  mirrors=(mirror.as_uri() + "/",))
-    monkeypatch.setitem(download.SOURCES, "mnist", source)
+    monkeypatch.setattr(mnist.SPEC, "source", source)
     return mirror
 
 
@@ -123,11 +123,11 @@ def test_prepare_cifar_extracts_archive_atomically(tmp_path, monkeypatch):
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(staging / "cifar-10-batches-py", arcname="cifar-10-batches-py")
     extracted = tuple(Resource(r.filename, md5=_md5(staging / "cifar-10-batches-py" / r.filename))
-                      for r in download.SOURCES["cifar10"].extracted)
+                      for r in cifar.SOURCE.extracted)
     source = dataclasses.replace(
-        download.SOURCES["cifar10"], mirrors=(mirror.as_uri(),),
+        cifar.SOURCE, mirrors=(mirror.as_uri(),),
         resources=(Resource("cifar-10-python.tar.gz", md5=_md5(archive)),), extracted=extracted)
-    monkeypatch.setitem(download.SOURCES, "cifar10", source)
+    monkeypatch.setattr(cifar.SPEC, "source", source)
     root = tmp_path / "data"
     path = prepare_dataset("cifar10", root)
     assert path == root / "cifar-10-batches-py"
@@ -145,8 +145,8 @@ def test_celeba_and_local_datasets_explain_manual_steps(tmp_path):
 
 
 def test_official_sources_are_pinned():
-    mnist = download.SOURCES["mnist"]
-    assert mnist.mirrors[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
-    assert {r.filename: r.md5 for r in download.SOURCES["fashion-mnist"].resources}[
+    assert mnist.SPEC.source is mnist.SOURCE and cifar.SPEC.source is cifar.SOURCE
+    assert mnist.SOURCE.mirrors[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
+    assert {r.filename: r.md5 for r in fashion_mnist.SOURCE.resources}[
         "train-images-idx3-ubyte.gz"] == "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
-    assert download.SOURCES["cifar10"].resources[0].md5 == "c58f30108f718f92721af3b95e74349a"
+    assert cifar.SOURCE.resources[0].md5 == "c58f30108f718f92721af3b95e74349a"

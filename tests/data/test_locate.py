@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from gankit.data import locate
+from gankit.data.cifar import SPEC as CIFAR
+from gankit.data.fashion_mnist import SPEC as FASHION
+from gankit.data.mnist import SPEC as MNIST
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def test_base_folder_itself_is_tried_only_when_it_is_the_explicit_root(
     env = tmp_path / "env"
     monkeypatch.setenv(locate.ENV_VAR, str(env))
     mine = tmp_path / "mine"
-    dirs = locate.candidate_dirs("mnist", mine)
+    dirs = locate.candidate_dirs(MNIST.subdirs, mine, MNIST.system_dirs)
     assert dirs[:4] == [mine / "MNIST/raw", mine / "mnist", mine / "MNIST", mine]
     assert env / "MNIST/raw" in dirs and env not in dirs
     assert dirs[-1] == Path("/usr/share/datasets/mnist")
@@ -54,10 +57,10 @@ def test_find_dir_returns_the_first_complete_folder_and_all_places(
     (root / "fashion-mnist").mkdir()
     (root / "fashion-mnist" / "done").write_text("")
     found, looked = locate.find_dir(
-        "fashion-mnist", root, lambda folder: (folder / "done").exists()
+        FASHION.subdirs, root, lambda folder: (folder / "done").exists()
     )
     assert found == root / "fashion-mnist"
     assert looked[0] == root / "FashionMNIST/raw"
-    missing, looked_all = locate.find_dir("cifar10", root, lambda _f: False)
+    missing, looked_all = locate.find_dir(CIFAR.subdirs, root, lambda _f: False)
     assert missing is None
     assert looked_all[0] == root / "cifar-10-batches-py" and root in looked_all

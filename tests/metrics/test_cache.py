@@ -6,7 +6,7 @@ import torch
 
 from gankit.metrics import cache as cache_module
 from gankit.metrics.cache import reference_cache_key, reference_features
-from gankit.metrics.fid import feature_stats
+from gankit.metrics.features import feature_stats
 from gankit.metrics.preprocess import PROTOCOL_VERSION
 
 
@@ -133,7 +133,7 @@ def _class_sorted_folder(root, per_class: int = 6, classes: int = 4):
 
 
 def test_folder_subsets_are_a_fixed_permutation_not_the_class_sorted_head(tmp_path):
-    from gankit.metrics.cache import load_split_images, subset_order
+    from gankit.metrics.splits import load_split_images, subset_order
 
     root = _class_sorted_folder(tmp_path / "data")
     full = load_split_images("folder:test", None, root)
@@ -158,7 +158,7 @@ def test_folder_cache_key_differs_from_the_head_based_one():
 
 
 def test_folder_path_with_n_uses_the_same_permutation(tmp_path):
-    from gankit.metrics.evaluate import load_image_set
+    from gankit.metrics.image_sets import load_image_set
 
     root = _class_sorted_folder(tmp_path / "data")
     picked = load_image_set(root / "test", 12)
@@ -166,8 +166,7 @@ def test_folder_path_with_n_uses_the_same_permutation(tmp_path):
 
 
 def test_per_class_reference_labels_follow_the_folder_permutation(tmp_path):
-    from gankit.metrics.cache import load_split_subset
-    from gankit.metrics.per_class import load_split_labels
+    from gankit.metrics.splits import load_split_labels, load_split_subset
 
     root = _class_sorted_folder(tmp_path / "data")
     images, labels, k = load_split_subset("folder:test", 10, root)

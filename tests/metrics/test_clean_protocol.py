@@ -13,10 +13,10 @@ from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
 from gankit.metrics import evaluate as evaluate_module
 from gankit.metrics.cache import reference_cache_key
-from gankit.metrics.clean_resize import pil_bicubic_matrix, resize_clean
-from gankit.metrics.evaluate import evaluate_images
+from gankit.metrics.evaluate import evaluate_images, save_source_stats
 from gankit.metrics.preprocess import PROTOCOLS, inception_input
-from gankit.metrics.stats_file import read_stats, save_source_stats
+from gankit.metrics.resize import pil_bicubic_matrix, resize_clean
+from gankit.metrics.stats_file import read_stats
 
 from .conftest import pattern_images
 

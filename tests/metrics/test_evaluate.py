@@ -7,7 +7,8 @@ from PIL import Image
 
 from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
-from gankit.metrics.evaluate import evaluate_generator, evaluate_images, load_image_set
+from gankit.metrics.evaluate import evaluate_generator, evaluate_images
+from gankit.metrics.image_sets import load_image_set
 
 from .conftest import StubExtractor, pattern_images
 
@@ -94,7 +95,7 @@ def test_dataset_spec_goes_to_the_dataset_loader(monkeypatch):
         seen.append((spec, n))
         return torch.zeros(3, 1, 4, 4, dtype=torch.uint8)
 
-    monkeypatch.setattr("gankit.metrics.evaluate.load_split_images", fake)
+    monkeypatch.setattr("gankit.metrics.image_sets.load_split_images", fake)
     assert load_image_set("fashion-mnist:test", n=3).shape == (3, 1, 4, 4)
     assert seen == [("fashion-mnist:test", 3)]
 
@@ -305,3 +306,28 @@ def test_overlap_defaults_off_on_cpu_and_moves_generation_to_a_thread_when_on(st
     overlapped = generator_features(generator, 20, stub_extractor, batch_size=8, overlap=True)
     assert len(generator.threads) == 3 and threading.get_ident() not in generator.threads
     np.testing.assert_array_equal(default.features, overlapped.features)
+
+
+# ------------------------------------------------------------------ folders through gankit.data
+
+
+def test_folders_are_read_by_the_data_reader_with_its_decode_cache(tmp_path, monkeypatch):
+    from gankit.data import folder as folder_module
+
+    decoded = []
+    real = folder_module._decode_folder
+    monkeypatch.setattr(folder_module, "_decode_folder",
+                        lambda *args: decoded.append(1) or real(*args))
+    root = tmp_path / "images"
+    for split in ("train", "test"):  # a split folder is scored whole
+        (root / split).mkdir(parents=True)
+        for i in range(2):
+            value = 40 * i + (100 if split == "test" else 0)
+            Image.fromarray(np.full((5, 5), value, np.uint8)).save(root / split / f"{i}.png")
+    Image.fromarray(np.full((5, 5), 7, np.uint8)).save(root / "train" / "2.pgm")  # training's
+    first = load_image_set(root)
+    assert first.shape == (5, 1, 5, 5) and sorted(first[:, 0, 0, 0].tolist()) == [
+        0, 7, 40, 100, 140
+    ]
+    second = load_image_set(root)
+    assert torch.equal(first, second) and len(decoded) == 1  # the second read hit the cache

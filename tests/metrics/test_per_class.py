@@ -11,6 +11,7 @@ from gankit.cli import _print_result
 from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
 from gankit.metrics import evaluate as evaluate_module
+from gankit.metrics import extract as extract_module
 from gankit.metrics.evaluate import evaluate_generator, evaluate_images
 from gankit.metrics.per_class import per_class_fid
 
@@ -100,7 +101,7 @@ def test_evaluate_generator_ifid_uses_the_drawn_labels(
             cache_dir=tmp_path,
         )
     drawn: list[np.ndarray] = []
-    batches = evaluate_module._generated_batches(generator, 90, 200, torch.device("cpu"), 0, drawn)
+    batches = extract_module._generated_batches(generator, 90, 200, torch.device("cpu"), 0, drawn)
     gen = stub_extractor.features(torch.cat(list(batches)))
     gen_y = np.concatenate(drawn)
     ref = stub_extractor.features(images)

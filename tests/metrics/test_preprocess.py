@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.preprocess import inception_input, resize_tf1, tf1_resize_matrix, to_uint8
+from gankit.metrics.preprocess import inception_input, to_uint8
+from gankit.metrics.resize import resize_tf1, tf1_resize_matrix
 
 
 def tf1_resize_loop(image: np.ndarray, out_h: int, out_w: int) -> np.ndarray:

@@ -13,10 +13,10 @@ import torch
 from gankit.cli import main
 from gankit.errors import MetricError
 from gankit.metrics import evaluate as evaluate_module
-from gankit.metrics import extractor as extractor_module
-from gankit.metrics.evaluate import evaluate_generator, evaluate_images
+from gankit.metrics import extract as extract_module
+from gankit.metrics.evaluate import evaluate_generator, evaluate_images, save_source_stats
 from gankit.metrics.preprocess import PROTOCOL_VERSION
-from gankit.metrics.stats_file import is_stats_file, read_stats, save_source_stats, write_stats
+from gankit.metrics.stats_file import is_stats_file, read_stats, write_stats
 
 from .conftest import pattern_images
 
@@ -154,7 +154,7 @@ def test_evaluate_generator_against_a_stats_file(tmp_path, stub_extractor):
             generator, metrics="fid", n=25, ref=str(path), extractor=stub_extractor
         )
     # the same 25 samples (same seed), scored independently
-    batches = evaluate_module._generated_batches(generator, 25, 200, torch.device("cpu"), 0)
+    batches = extract_module._generated_batches(generator, 25, 200, torch.device("cpu"), 0)
     images = torch.cat(list(batches))
     expected = pytorch_fid_distance(*pytorch_fid_stats(stub_extractor.features(images)), mu, sigma)
     assert result["fid"] == pytest.approx(expected, rel=1e-6)
@@ -162,7 +162,6 @@ def test_evaluate_generator_against_a_stats_file(tmp_path, stub_extractor):
 
 
 def test_cli_stats_then_fid(tmp_path, images, stub_extractor, monkeypatch, capsys):
-    monkeypatch.setattr(extractor_module, "get_extractor", lambda *a, **k: stub_extractor)
     monkeypatch.setattr(evaluate_module, "get_extractor", lambda *a, **k: stub_extractor)
     a, b = images
     np.save(tmp_path / "a.npy", a)
@@ -190,7 +189,7 @@ def test_cli_stats_then_fid(tmp_path, images, stub_extractor, monkeypatch, capsy
 
 def test_cli_stats_reports_progress_unless_quiet(tmp_path, images, stub_extractor, monkeypatch,
                                                 capsys):
-    monkeypatch.setattr(extractor_module, "get_extractor", lambda *a, **k: stub_extractor)
+    monkeypatch.setattr(evaluate_module, "get_extractor", lambda *a, **k: stub_extractor)
     np.save(tmp_path / "b.npy", images[1])
     out = tmp_path / "b_stats.npz"
     assert main(["stats", str(tmp_path / "b.npy"), "--out", str(out), "--n", "45"]) == 0
@@ -225,7 +224,6 @@ def test_api_save_stats_and_score_images_match_the_reference_formula(
 ):
     from gankit import api
 
-    monkeypatch.setattr(extractor_module, "get_extractor", lambda *a, **k: stub_extractor)
     monkeypatch.setattr(evaluate_module, "get_extractor", lambda *a, **k: stub_extractor)
     a, b = images
     np.save(tmp_path / "a.npy", a)

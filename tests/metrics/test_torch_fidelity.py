@@ -9,7 +9,7 @@ import torch
 
 from gankit.metrics.fid import feature_stats, fid_from_stats
 from gankit.metrics.kid import kid_from_features
-from gankit.metrics.preprocess import resize_tf1
+from gankit.metrics.resize import resize_tf1
 
 interp = pytest.importorskip(
     "torch_fidelity.interpolate_compat_tensorflow", reason="torch-fidelity is not installed"

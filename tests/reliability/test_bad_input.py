@@ -298,6 +298,7 @@ def _npz(path: Path, n: int) -> Path:
 
 
 @pytest.mark.slow  # Inception
+@pytest.mark.inception
 def test_fid_on_one_image(tmp_path: Path, capsys) -> None:
     """One image cannot give a covariance: a clear error, after the few-samples warning.
 

@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent(
     """
 )
 
-pytestmark = pytest.mark.slow  # runs torchrun
+pytestmark = [pytest.mark.slow, pytest.mark.ddp]  # runs torchrun (gloo)
 
 
 def _launch(tmp_path, out, dump, overrides: list[str]) -> subprocess.CompletedProcess[str]:

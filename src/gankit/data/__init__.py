@@ -10,24 +10,38 @@ Public API (what the trainer, metrics and the CLI use)::
     check_dataset(name, root=None) -> dict                # gankit data check NAME
     prepare_dataset(name, root=None) -> Path              # gankit data prepare NAME
 
-Pixel transforms (``to_float``, ``to_uint8``, ``augment``, ``resize_images``, ...) live in
-:mod:`gankit.data.transforms`; ``ImageDataset`` in :mod:`gankit.data.dataset`. Names:
-``mnist``, ``fashion-mnist``, ``cifar10``, ``celeba``, ``folder`` (root = the folder),
-``synthetic``. Search order and layouts: :mod:`gankit.data.locate`.
+Names belong to the dataset registry (:mod:`gankit.data.registry`): each module imported
+below registers one dataset (``mnist``, ``fashion-mnist``, ``cifar10``, ``celeba``, ``folder``
+-- root = the folder -- and ``synthetic``), in the order ``gankit data list`` shows them. A new
+dataset is one new module with its ``register_dataset(DatasetSpec(...))`` and one import line
+here. Pixel transforms live in :mod:`gankit.data.transforms`; ``ImageDataset`` in
+:mod:`gankit.data.dataset`; search order and layouts in :mod:`gankit.data.locate`.
 """
 
 from __future__ import annotations
 
-from gankit.data.registry import (
+# Each import registers one dataset; this order is the order of `gankit data list`.
+# isort: off
+from gankit.data import mnist  # noqa: F401
+from gankit.data import fashion_mnist  # noqa: F401
+from gankit.data import cifar  # noqa: F401
+from gankit.data import celeba  # noqa: F401
+from gankit.data import folder  # noqa: F401
+from gankit.data import synthetic  # noqa: F401
+# isort: on
+from gankit.data.loader import (
     check_dataset,
     dataset_status,
     load_dataset,
     parse_dataset_spec,
     prepare_dataset,
 )
+from gankit.data.registry import DATASETS, dataset_names
 
 __all__ = [
+    "DATASETS",
     "check_dataset",
+    "dataset_names",
     "dataset_status",
     "load_dataset",
     "parse_dataset_spec",

@@ -7,6 +7,8 @@ globals a genuine batch references -- numpy's array reconstructor, ``numpy.ndarr
 -- and refuses everything else before it is called. A batch is a dict with ``b"data"`` (uint8
 ``[10000, 3072]``: 1024 red, 1024 green, 1024 blue values, each a row-major 32x32 plane) and
 ``b"labels"`` (a list of ints); ``batches.meta`` holds ``b"label_names"``.
+
+Registered as dataset ``cifar10`` (aliases ``cifar-10``, ``cifar_10``, ``cifar``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from gankit.data.dataset import ImageDataset
+from gankit.data.download import Resource, Source
+from gankit.data.registry import (
+    DatasetSpec,
+    Request,
+    build_dataset,
+    register_dataset,
+    required_folder,
+)
 from gankit.errors import DataError
 
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -160,3 +171,48 @@ def read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
     labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
     return images, labels
+
+
+def read_cifar10(request: Request) -> ImageDataset:
+    """The ``DatasetSpec.read`` of CIFAR-10."""
+    folder = required_folder(request)
+    images, labels = read_split(folder, request.split)
+    return build_dataset(images, labels, read_class_names(folder), "cifar10", request.split,
+                         folder)
+
+
+SOURCE = Source(
+    mirrors=("https://www.cs.toronto.edu/~kriz/",),
+    resources=(Resource("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a"),),
+    subdir="cifar-10-batches-py",
+    archive_folder="cifar-10-batches-py",
+    extracted=(
+        Resource("data_batch_1", md5="c99cafc152244af753f735de768cd75f"),
+        Resource("data_batch_2", md5="d4bba439e000b95fd0a9bffe97cbabec"),
+        Resource("data_batch_3", md5="54ebc095f3ab1f0389bbae665268c751"),
+        Resource("data_batch_4", md5="634d18415352ddfa80567beed471001a"),
+        Resource("data_batch_5", md5="482c414d41f54cd18b22e5b47cb7c3cb"),
+        Resource("test_batch", md5="40351d587109b95175f43aff81a1287e"),
+        Resource("batches.meta", md5="5ff9c542aee3614f3951f8cda6e48888"),
+    ),
+)
+
+SPEC = register_dataset(DatasetSpec(
+    name="cifar10",
+    splits=("train", "test", "all"),
+    read=read_cifar10,
+    how_to_get=(
+        "run `gankit data prepare cifar10 --root DIR` while online, or download "
+        f"{SOURCE.mirrors[0]}cifar-10-python.tar.gz and extract it into DIR"
+    ),
+    aliases=("cifar-10", "cifar_10", "cifar"),
+    subdirs=(
+        "cifar-10-batches-py",
+        "cifar10/cifar-10-batches-py",
+        "CIFAR10/cifar-10-batches-py",
+        "cifar10",
+    ),
+    is_complete=has_split,
+    source=SOURCE,
+    description="32 px colour photos, 10 classes (the official pickle batches)",
+))

@@ -7,8 +7,10 @@ corrupted download never leaves a plausible-looking file behind. Mirrors are tri
 ``mirrors=`` overrides them (tests use ``file://`` URLs). Archives are extracted member by member
 after checking that no member is a link or escapes the destination folder.
 
-URLs and MD5s are the official ones (the same torchvision uses). CelebA is hosted on Google
-Drive behind an interactive confirmation page, so it must be downloaded by hand.
+Each dataset module declares its own :class:`Source` (official URLs and MD5s, the same
+torchvision uses) in its ``DatasetSpec``; this module only knows how to fetch one. CelebA is
+hosted on Google Drive behind an interactive confirmation page, so it has no source and must be
+downloaded by hand.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gankit.atomic import atomic_open
-from gankit.data.locate import SUBDIRS, download_root
+from gankit.data.locate import download_root
 from gankit.errors import DataError
 
 CHUNK = 1 << 20
@@ -51,77 +53,6 @@ class Source:
     subdir: str  # folder (under the root) that ends up holding the readable files
     archive_folder: str | None = None  # for archives: top folder inside the archive
     extracted: tuple[Resource, ...] = ()  # files checked after extraction
-
-
-SOURCES: dict[str, Source] = {
-    "mnist": Source(
-        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
-        resources=(
-            Resource("train-images-idx3-ubyte.gz", md5="f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-            Resource("train-labels-idx1-ubyte.gz", md5="d53e105ee54ea40749a09fcbcd1e9432"),
-            Resource("t10k-images-idx3-ubyte.gz", md5="9fb629c4189551a2d022fa330f9573f3"),
-            Resource("t10k-labels-idx1-ubyte.gz", md5="ec29112dd5afa0611ce80d1b7f02629c"),
-        ),
-        subdir=SUBDIRS["mnist"][0],
-    ),
-    "fashion-mnist": Source(
-        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-        resources=(
-            Resource("train-images-idx3-ubyte.gz", md5="8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-            Resource("train-labels-idx1-ubyte.gz", md5="25c81989df183df01b3e8a0aad5dffbe"),
-            Resource("t10k-images-idx3-ubyte.gz", md5="bef4ecab320f06d8554ea6380940ec79"),
-            Resource("t10k-labels-idx1-ubyte.gz", md5="bb300cfdad3c16e7a12a480ee83cd310"),
-        ),
-        subdir=SUBDIRS["fashion-mnist"][0],
-    ),
-    "cifar10": Source(
-        mirrors=("https://www.cs.toronto.edu/~kriz/",),
-        resources=(Resource("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a"),),
-        subdir=SUBDIRS["cifar10"][0],
-        archive_folder="cifar-10-batches-py",
-        extracted=(
-            Resource("data_batch_1", md5="c99cafc152244af753f735de768cd75f"),
-            Resource("data_batch_2", md5="d4bba439e000b95fd0a9bffe97cbabec"),
-            Resource("data_batch_3", md5="54ebc095f3ab1f0389bbae665268c751"),
-            Resource("data_batch_4", md5="634d18415352ddfa80567beed471001a"),
-            Resource("data_batch_5", md5="482c414d41f54cd18b22e5b47cb7c3cb"),
-            Resource("test_batch", md5="40351d587109b95175f43aff81a1287e"),
-            Resource("batches.meta", md5="5ff9c542aee3614f3951f8cda6e48888"),
-        ),
-    ),
-}
-
-CELEBA_PAGE = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html"
-CELEBA_MANUAL = (
-    "CelebA cannot be downloaded automatically (it is on Google Drive behind a confirmation "
-    f"page): download img_align_celeba.zip and list_eval_partition.txt from {CELEBA_PAGE} "
-    "(Align&Cropped Images) and extract them into DIR/celeba/ so that "
-    "DIR/celeba/img_align_celeba/000001.jpg exists, then pass --root DIR"
-)
-
-HOW_TO_GET = {
-    "mnist": (
-        "run `gankit data prepare mnist --root DIR` while online (downloads from "
-        f"{SOURCES['mnist'].mirrors[0]}), or copy the four IDX files into DIR/MNIST/raw"
-    ),
-    "fashion-mnist": (
-        "install it with `apt-get install dataset-fashion-mnist`, or run `gankit data prepare "
-        "fashion-mnist --root DIR` while online (downloads from "
-        f"{SOURCES['fashion-mnist'].mirrors[0]})"
-    ),
-    "cifar10": (
-        "run `gankit data prepare cifar10 --root DIR` while online, or download "
-        f"{SOURCES['cifar10'].mirrors[0]}cifar-10-python.tar.gz and extract it into DIR"
-    ),
-    "celeba": CELEBA_MANUAL,
-    "folder": "set data.root (or --root) to a folder of images or of class sub-folders",
-    "synthetic": "nothing to get: synthetic images are generated on the fly",
-}
-
-
-def how_to_get(name: str) -> str:
-    """One clause telling the user how to obtain dataset ``name``."""
-    return HOW_TO_GET.get(name, f"see the documentation of dataset {name!r}")
 
 
 def file_digest(path: str | os.PathLike[str], algorithm: str = "md5") -> str:
@@ -259,22 +190,17 @@ def safe_extract_tar(archive: str | os.PathLike[str], dest: str | os.PathLike[st
 
 
 def download_dataset(
-    name: str,
+    source: Source,
     root: str | os.PathLike[str] | None = None,
     *,
     mirrors: Sequence[str] | None = None,
     log: Callable[[str], None] | None = _stderr,
 ) -> Path:
-    """Fetch dataset ``name`` into the data root; returns the folder holding its files.
+    """Fetch ``source`` into the data root; returns the folder holding its files.
 
     Files already present with the right checksum are kept. ``mirrors`` replaces the official
     base URLs (e.g. ``["file:///tmp/mirror/"]``).
     """
-    if name == "celeba":
-        raise DataError(CELEBA_MANUAL + ".")
-    if name not in SOURCES:
-        raise DataError(f"Dataset {name!r} has nothing to download; {how_to_get(name)}.")
-    source = SOURCES[name]
     base = download_root(root)
     bases = tuple(mirrors) if mirrors else source.mirrors
     if source.archive_folder is None:

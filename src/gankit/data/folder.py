@@ -17,6 +17,9 @@ union over all splits, so a class folder missing from ``test/`` does not shift t
 
 Decoded pixels are cached (:mod:`gankit.data.image_cache`), keyed by every file's path, size
 and modification time and by the target size, so the second load of a folder takes seconds.
+
+Registered as dataset ``folder`` (``data.root`` is the folder; aliases ``imagefolder``,
+``image-folder``, ``images``).
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit.data.dataset import ImageDataset
 from gankit.data.decode import decode_files, load_image, unreadable_error
 from gankit.data.image_cache import cached_arrays, fingerprint
+from gankit.data.registry import DatasetSpec, Request, SplitRule, build_dataset, register_dataset
 from gankit.errors import DataError
 
 EXTENSIONS = (
@@ -216,3 +221,39 @@ def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
         out[i] = array.transpose(2, 0, 1) if array.ndim == 3 else array[None]  # grey -> repeat
         arrays[i] = None  # free as we go
     return out
+
+
+def _root_of(request: Request) -> Path:
+    if request.root is None:
+        raise DataError("The folder dataset needs a root; set data.root (or --root) to a folder "
+                        "of images, or one with train/ and test/ sub-folders.")
+    return request.root
+
+
+def read_folder_dataset(request: Request) -> ImageDataset:
+    """The ``DatasetSpec.read`` of ``folder``: ``request.root`` is the folder."""
+    root = _root_of(request)
+    images, labels, class_names = read_folder(root, split=request.split, image_size=request.size)
+    source = split_folders(root).get(request.split, root)
+    return build_dataset(images, labels, class_names, "folder", request.split, source)
+
+
+def folder_split_rule(request: Request) -> SplitRule:
+    """The splits ``gankit data check folder`` verifies, and why."""
+    root = _root_of(request)
+    splits = available_splits(root)
+    if split_folders(root):
+        return splits, f"split sub-folders of {root}: {', '.join(splits)}"
+    return splits, f"{root} has no train/ and test/ sub-folders, so every image is in train"
+
+
+SPEC = register_dataset(DatasetSpec(
+    name="folder",
+    splits=("train", "test", "valid", "all"),  # test/valid only in a split folder
+    read=read_folder_dataset,
+    how_to_get="set data.root (or --root) to a folder of images or of class sub-folders",
+    aliases=("imagefolder", "image-folder", "images"),
+    locate_by="root",
+    check_splits=folder_split_rule,
+    description="your own images: data.root, flat or class sub-folders, optional train/ test/",
+))

@@ -5,6 +5,9 @@ then one big-endian uint32 per dimension, then the values in C order. Files are 
 against that header (magic, expected dimensionality, exact length) before any pixel is used,
 so a truncated download fails with the file's name instead of yielding a shorter dataset.
 Decoding is one ``numpy.frombuffer`` per file: no per-image Python.
+
+A format shared by several datasets: :mod:`~gankit.data.mnist` and
+:mod:`~gankit.data.fashion_mnist` register themselves with :func:`read_idx_dataset` as reader.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit.data.dataset import ImageDataset
+from gankit.data.registry import Request, build_dataset, required_folder
 from gankit.errors import DataError
 
 UBYTE = 0x08
@@ -139,3 +144,15 @@ def read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         )
     # One copy: frombuffer views are read-only, torch wants writable memory.
     return images[:, None, :, :].copy(), labels.astype(np.int64)
+
+
+def read_idx_dataset(request: Request, name: str, class_names: list[str]) -> ImageDataset:
+    """The ``DatasetSpec.read`` of an IDX dataset: ``all`` is train followed by test."""
+    folder = required_folder(request)
+    if request.split == "all":
+        parts = [read_split(folder, s) for s in ("train", "test")]
+        images = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts])
+    else:
+        images, labels = read_split(folder, request.split)
+    return build_dataset(images, labels, class_names, name, request.split, folder)

@@ -6,45 +6,21 @@ loader. Order: the explicit ``root``, each entry of ``$GANKIT_DATA`` (``os.paths
 the default download folder, then system-wide package folders (the Debian package
 ``dataset-fashion-mnist`` installs ``/usr/share/datasets/fashion-mnist``).
 
-Inside each base folder the torchvision layouts are tried first (``MNIST/raw``,
-``FashionMNIST/raw``, ``cifar-10-batches-py``, ``celeba/img_align_celeba``) so an existing
-torchvision data folder works as-is; the base folder itself is only tried when it is the
-explicit ``root``, since MNIST and Fashion-MNIST use identical file names and a shared folder
-could otherwise be read as the wrong dataset.
+Inside each base folder the sub-folders a dataset names (its ``DatasetSpec.subdirs``, the
+torchvision layouts first: ``MNIST/raw``, ``FashionMNIST/raw``, ``cifar-10-batches-py``,
+``celeba/img_align_celeba``) are tried, so an existing torchvision data folder works as-is; the
+base folder itself is only tried when it is the explicit ``root``, since MNIST and
+Fashion-MNIST use identical file names and a shared folder could otherwise be read as the wrong
+dataset. System folders (``DatasetSpec.system_dirs``) come last.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ENV_VAR = "GANKIT_DATA"
-
-# Sub-folders of a base folder where each dataset's files may live, most specific first.
-SUBDIRS: dict[str, tuple[str, ...]] = {
-    "mnist": ("MNIST/raw", "mnist", "MNIST"),
-    "fashion-mnist": ("FashionMNIST/raw", "fashion-mnist", "fashion_mnist", "FashionMNIST"),
-    "cifar10": (
-        "cifar-10-batches-py",
-        "cifar10/cifar-10-batches-py",
-        "CIFAR10/cifar-10-batches-py",
-        "cifar10",
-    ),
-    "celeba": (
-        "celeba/img_align_celeba",
-        "img_align_celeba",
-        "CelebA/img_align_celeba",
-        "CelebA/Img/img_align_celeba",
-    ),
-}
-
-# Folders filled by system packages, tried after every user-configured place.
-SYSTEM_DIRS: dict[str, tuple[Path, ...]] = {
-    "fashion-mnist": (Path("/usr/share/datasets/fashion-mnist"),),
-    "mnist": (Path("/usr/share/datasets/mnist"),),
-}
-
 
 def default_data_root() -> Path:
     """Folder that downloads go to when neither ``root`` nor ``$GANKIT_DATA`` is set:
@@ -77,25 +53,31 @@ def download_root(root: str | os.PathLike[str] | None = None) -> Path:
     return envs[0] if envs else default_data_root()
 
 
-def candidate_dirs(name: str, root: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Every folder where dataset ``name`` may live, in the order they are tried."""
+def candidate_dirs(
+    subdirs: Sequence[str],
+    root: str | os.PathLike[str] | None = None,
+    system_dirs: Sequence[Path] = (),
+) -> list[Path]:
+    """Every folder where a dataset kept in ``subdirs`` of a base folder may live, in the
+    order they are tried."""
     explicit = Path(root).expanduser() if root is not None else None
     dirs: list[Path] = []
     for base in search_roots(root):
-        dirs.extend(base / sub for sub in SUBDIRS.get(name, ()))
+        dirs.extend(base / sub for sub in subdirs)
         if explicit is not None and base == explicit:
             dirs.append(base)
-    dirs.extend(SYSTEM_DIRS.get(name, ()))
+    dirs.extend(system_dirs)
     return _unique(dirs)
 
 
 def find_dir(
-    name: str,
+    subdirs: Sequence[str],
     root: str | os.PathLike[str] | None,
     is_complete: Callable[[Path], bool],
+    system_dirs: Sequence[Path] = (),
 ) -> tuple[Path | None, list[Path]]:
     """First candidate folder that ``is_complete`` accepts, and the list of places looked."""
-    looked = candidate_dirs(name, root)
+    looked = candidate_dirs(subdirs, root, system_dirs)
     for folder in looked:
         try:
             if folder.is_dir() and is_complete(folder):

@@ -1,17 +1,15 @@
 """Reference features and statistics of a dataset split, computed once and cached on disk.
 
-Layout under ``$GANKIT_CACHE`` (default ``~/.cache/gankit``)::
+Layout under ``$GANKIT_CACHE`` (default ``~/.cache/gankit``, :func:`gankit.cachedir.cache_root`)::
 
     stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npy   features, float32 [N, 2048]
     stats/<spec>-n<N|all>-<protocol>-<precision>-<extractor hash>.npz   mu, sigma (float64), n
 
 The key names everything that changes the numbers: the split, N, the protocol version, the
-precision and the weights' content hash. N images of a named dataset are its first N in the
-official order (already shuffled by its makers, and what other FID tools take); N images of an
-image folder are the first N of one fixed seeded permutation, because a folder is read class by
-class and its first 5,000 of 10,000 CIFAR-10 test images would be five classes only. Either way
-the set is deterministic and a smaller N is a prefix of a larger one. Files
-are written atomically, so an interrupted run never leaves a half-written entry behind.
+precision and the weights' content hash. Which N images a split contributes, and in which
+order, is :mod:`gankit.metrics.splits`'s job; a smaller N is always a prefix of a larger one,
+so a larger cached entry serves a smaller N. Files are written atomically, so an interrupted
+run never leaves a half-written entry behind.
 """
 
 from __future__ import annotations
@@ -21,28 +19,18 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gankit.atomic import atomic_write_with
 from gankit.cachedir import cache_root
+from gankit.data import parse_dataset_spec
+from gankit.data.folder import content_fingerprint
+from gankit.metrics.extractor import FeatureExtractor
 from gankit.metrics.features import FeatureSet
+from gankit.metrics.options import DEFAULT_BATCH_SIZE, MetricOptions
 from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version
-
-if TYPE_CHECKING:
-    import torch
-
-    from gankit.metrics.extractor import FeatureExtractor
-
-
-SUBSET_SEED = 0
-
-
-def shuffles_subsets(spec: str) -> bool:
-    """Whether N images of ``spec`` are drawn through the seeded permutation (image folders)."""
-    return spec.split(":", 1)[0].strip().lower() in ("folder", "imagefolder", "image-folder",
-                                                     "images")
+from gankit.metrics.splits import SUBSET_SEED, load_split_images, shuffles_subsets
 
 
 def folder_content(spec: str, data_root: str | os.PathLike[str] | None) -> str | None:
@@ -54,18 +42,8 @@ def folder_content(spec: str, data_root: str | os.PathLike[str] | None) -> str |
     """
     if not shuffles_subsets(spec) or data_root is None:
         return None
-    from gankit.data import parse_dataset_spec
-    from gankit.data.folder import content_fingerprint
-
     _, split = parse_dataset_spec(spec)
     return content_fingerprint(data_root, split)
-
-
-def subset_order(total: int) -> torch.Tensor:
-    """The fixed permutation of ``total`` images whose prefixes are a folder's N-image subsets."""
-    import torch
-
-    return torch.randperm(total, generator=torch.Generator().manual_seed(SUBSET_SEED))
 
 
 def reference_cache_key(
@@ -93,35 +71,6 @@ def reference_cache_key(
     return f"{slug}-n{'all' if n is None else n}-{version}-{precision}-{extractor_hash}"
 
 
-def load_split_subset(
-    spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """``n`` uint8 ``[N, C, H, W]`` images of a split such as ``cifar10:test``, their int64
-    labels and the number of classes.
-
-    The first ``n`` in the dataset's order, or for an image folder in :func:`subset_order`;
-    images and labels always come out in the same order.
-    """
-    from gankit.data import load_dataset, parse_dataset_spec
-
-    name, split = parse_dataset_spec(spec)
-    dataset = load_dataset(name, split, root=root)
-    images, labels = dataset.images, dataset.labels
-    if shuffles_subsets(name):
-        order = subset_order(len(images))
-        images, labels = images[order], labels[order]
-    if n is not None:
-        images, labels = images[:n], labels[:n]
-    return images, labels, dataset.num_classes
-
-
-def load_split_images(
-    spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
-) -> torch.Tensor:
-    """The images of :func:`load_split_subset`."""
-    return load_split_subset(spec, n, root)[0]
-
-
 def _read(features_path: Path, stats_path: Path, label: str) -> FeatureSet | None:
     try:
         features = np.load(features_path, allow_pickle=False)
@@ -134,26 +83,18 @@ def _read(features_path: Path, stats_path: Path, label: str) -> FeatureSet | Non
     return FeatureSet(features, label, stats=(mu, sigma))
 
 
-def reference_features(
-    spec: str,
-    n: int | None,
-    extractor: FeatureExtractor,
-    *,
-    batch_size: int = 200,
-    precision: str = "fp32",
-    cache_dir: str | os.PathLike[str] | None = None,
-    data_root: str | os.PathLike[str] | None = None,
-    progress: bool = False,
-    protocol: str = DEFAULT_PROTOCOL,
-) -> FeatureSet:
-    """Features and statistics of the first ``n`` images (all when None) of split ``spec``.
+def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
+                    options: MetricOptions) -> FeatureSet:
+    """Features and statistics of the first ``n`` images (all when None) of split ``spec``,
+    computed at ``options.precision`` and cached under ``options.cache_dir``.
 
-    A cache hit returns without loading the dataset or running the network. ``data_root`` is
-    passed to :func:`gankit.data.load_dataset`.
+    A cache hit returns without loading the dataset or running the network. The dataset is read
+    from ``options.data_root`` (:func:`gankit.data.load_dataset`).
     """
-    folder = Path(cache_dir) if cache_dir is not None else cache_root() / "stats"
-    key = reference_cache_key(spec, n, extractor.hash, precision, data_root, protocol,
-                              content=folder_content(spec, data_root))
+    root = options.data_root
+    folder = Path(options.cache_dir) if options.cache_dir is not None else cache_root() / "stats"
+    key = reference_cache_key(spec, n, extractor.hash, options.precision, root, options.protocol,
+                              content=folder_content(spec, root))
     features_path, stats_path = folder / f"{key}.npy", folder / f"{key}.npz"
     cached = _read(features_path, stats_path, spec)
     if cached is not None:
@@ -162,12 +103,15 @@ def reference_features(
         larger = _head_of_larger_entry(folder, key, n, spec)
         if larger is not None:
             return larger
-    images = load_split_images(spec, n, data_root)
-    if progress:
+    images = load_split_images(spec, n, root)
+    if options.progress:
         print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
     result = FeatureSet(
         extractor.features(
-            images, batch_size=batch_size, precision=precision, protocol=protocol
+            images,
+            batch_size=options.batch_size,
+            precision=options.precision,
+            protocol=options.protocol,
         ).astype(np.float32),
         spec,
     )
@@ -175,6 +119,30 @@ def reference_features(
     atomic_write_with(features_path, lambda f: np.save(f, result.features))
     atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
     return result
+
+
+def reference_features(
+    spec: str,
+    n: int | None,
+    extractor: FeatureExtractor,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    precision: str = "fp32",
+    cache_dir: str | os.PathLike[str] | None = None,
+    data_root: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    protocol: str = DEFAULT_PROTOCOL,
+) -> FeatureSet:
+    """:func:`cached_features` with the options as keywords (the public form)."""
+    options = MetricOptions(
+        protocol=protocol,
+        precision=precision,
+        batch_size=batch_size,
+        data_root=data_root,
+        cache_dir=cache_dir,
+        progress=progress,
+    )
+    return cached_features(spec, n, extractor, options)
 
 
 def _head_of_larger_entry(folder: Path, key: str, n: int, label: str) -> FeatureSet | None:

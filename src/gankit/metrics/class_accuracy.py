@@ -17,15 +17,15 @@ from torch import nn
 from torch.nn import functional as F
 
 from gankit.atomic import atomic_torch_save
+from gankit.cachedir import cache_root
 from gankit.errors import MetricError
+from gankit.metrics.registry import GeneratorContext, register_generator_metric
 
 CLASSIFIER_VERSION = 1
 
 
 def _cache_dir() -> Path:
-    from gankit.metrics.cache import cache_root
-
-    return Path(cache_root()) / "classifiers"
+    return cache_root() / "classifiers"
 
 
 class SmallClassifier(nn.Module):
@@ -168,3 +168,17 @@ def class_accuracy(
     assert y is not None
     images = generate(generator, z.to(device), y.to(device))
     return float((predict(classifier, images) == y).float().mean())
+
+
+@register_generator_metric("cas")
+def cas_metric(generator: nn.Module, ctx: GeneratorContext) -> dict[str, object]:
+    """``cas``: class accuracy of the generator's samples under a classifier trained on the
+    reference dataset's train split, with that classifier's own test accuracy beside it."""
+    if ctx.dataset is None:
+        raise MetricError(
+            "cas trains its classifier on the reference dataset; give the reference as a "
+            "dataset split (NAME:SPLIT), not a statistics file."
+        )
+    clf = get_classifier(ctx.dataset, root=ctx.data_root, device=str(ctx.device))
+    score = class_accuracy(generator, clf.model, n=ctx.n, seed=ctx.seed, device=str(ctx.device))
+    return {"cas": score, "cas_n": ctx.n, "classifier_test_accuracy": clf.test_accuracy}

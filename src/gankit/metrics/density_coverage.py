@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.fid import check_features
+from gankit.metrics.features import FeatureSet, check_features
 from gankit.metrics.precision_recall import _knn_radii, _squared_distances
+from gankit.metrics.registry import register_metric
 
 DEFAULT_K = 5
 
@@ -60,3 +61,11 @@ def density_coverage(
         density = inside_count / (k * len(f))
         coverage = float((nearest_fake < radii).double().mean())
     return density, coverage
+
+
+@register_metric("dc")
+def dc_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``density`` and ``coverage`` of the generated against the reference features."""
+    assert ref is not None
+    density, coverage = density_coverage(ref.features, gen.features)
+    return {"density": density, "coverage": coverage}

@@ -25,16 +25,13 @@ import numpy as np
 import torch
 
 from gankit.atomic import atomic_open
+from gankit.cachedir import cache_root
 from gankit.cpu import warn_if_bf16_emulated
 from gankit.errors import MetricError
 from gankit.metrics._inception import FastInception
-from gankit.metrics.cache import cache_root
-from gankit.metrics.preprocess import (
-    DEFAULT_PROTOCOL,
-    INCEPTION_SIZE,
-    check_images,
-    inception_input,
-)
+from gankit.metrics.options import DEFAULT_BATCH_SIZE
+from gankit.metrics.preprocess import DEFAULT_PROTOCOL, check_images, inception_input
+from gankit.metrics.resize import INCEPTION_SIZE
 
 NVIDIA_FILENAME = "inception-2015-12-05.pt"
 NVIDIA_URL = (
@@ -44,7 +41,6 @@ NVIDIA_URL = (
 NVIDIA_SHA256 = "f58cb9b6ec323ed63459aa4fb441fe750cfe39fafad6da5cb504a16f19e958f4"
 FID_HELPER_FILENAME = "default_1.pt"
 FEATURE_DIM = 2048
-DEFAULT_BATCH_SIZE = 200
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 _INSTALL_HINT = (

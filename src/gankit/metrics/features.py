@@ -1,4 +1,5 @@
-"""A set of Inception features with lazily computed (and cacheable) FID statistics."""
+"""A set of Inception features with lazily computed (and cacheable) FID statistics, and the
+checks and statistics every feature metric starts from."""
 
 from __future__ import annotations
 
@@ -6,7 +7,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gankit.metrics.fid import feature_stats
+from gankit.errors import MetricError
+
+
+def check_features(features: np.ndarray, what: str = "features", minimum: int = 2) -> np.ndarray:
+    """Return ``features`` as a 2-D float array, or raise :class:`MetricError`."""
+    array = np.asarray(features)
+    if array.ndim != 2:
+        raise MetricError(f"{what} must be a 2-D [N, D] array, got shape {array.shape}.")
+    if array.shape[0] < minimum:
+        raise MetricError(
+            f"{what} has {array.shape[0]} sample(s); at least {minimum} are needed: use a larger N."
+        )
+    if not np.isfinite(array).all():
+        raise MetricError(f"{what} contain NaN or Inf values; check the images fed to the metric.")
+    return array
+
+
+def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and unbiased covariance of ``[N, D]`` features, accumulated in float64."""
+    x = check_features(features).astype(np.float64, copy=False)
+    mu = x.mean(axis=0)
+    centred = x - mu
+    sigma = centred.T @ centred / (x.shape[0] - 1)
+    return mu, sigma
 
 
 @dataclass

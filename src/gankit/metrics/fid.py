@@ -13,32 +13,11 @@ import warnings
 import numpy as np
 
 from gankit.errors import MetricError
+from gankit.metrics.features import FeatureSet, check_features, feature_stats
+from gankit.metrics.registry import register_metric
 
 #: Below this many samples the 2048x2048 covariance is rank deficient and FID is strongly biased.
 FID_MIN_RELIABLE_N = 2048
-
-
-def check_features(features: np.ndarray, what: str = "features", minimum: int = 2) -> np.ndarray:
-    """Return ``features`` as a 2-D float array, or raise :class:`MetricError`."""
-    array = np.asarray(features)
-    if array.ndim != 2:
-        raise MetricError(f"{what} must be a 2-D [N, D] array, got shape {array.shape}.")
-    if array.shape[0] < minimum:
-        raise MetricError(
-            f"{what} has {array.shape[0]} sample(s); at least {minimum} are needed: use a larger N."
-        )
-    if not np.isfinite(array).all():
-        raise MetricError(f"{what} contain NaN or Inf values; check the images fed to the metric.")
-    return array
-
-
-def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and unbiased covariance of ``[N, D]`` features, accumulated in float64."""
-    x = check_features(features).astype(np.float64, copy=False)
-    mu = x.mean(axis=0)
-    centred = x - mu
-    sigma = centred.T @ centred / (x.shape[0] - 1)
-    return mu, sigma
 
 
 def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
@@ -81,3 +60,13 @@ def fid_from_features(a: np.ndarray, b: np.ndarray) -> float:
     b = check_features(b, "second feature set")
     warn_if_few(min(len(a), len(b)))
     return fid_from_stats(*feature_stats(a), *feature_stats(b))
+
+
+@register_metric("fid", ref_stats_ok=True, gen_stats_ok=True)
+def fid_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``fid`` of the generated side against the reference (either may be a statistics file)."""
+    assert ref is not None
+    known = [len(side) for side in (gen, ref) if len(side)]  # 0: a statistics file without n
+    if known:
+        warn_if_few(min(known))
+    return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}

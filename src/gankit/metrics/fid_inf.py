@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from gankit.errors import MetricError
-from gankit.metrics.fid import check_features, feature_stats, fid_from_stats
+from gankit.metrics.features import FeatureSet, check_features, feature_stats
+from gankit.metrics.fid import fid_from_stats
+from gankit.metrics.registry import register_metric
 
 DEFAULT_POINTS = 15
 MIN_FRACTION = 0.1  # 5,000 of 50,000 in the paper's code
@@ -71,3 +73,10 @@ def fid_infinity(
         fids[i] = fid_from_stats(*feature_stats(subset), ref_mu, ref_sigma)
     intercept, slope = extrapolate(sizes, fids)
     return {"fid_inf": intercept, "fid_inf_slope": slope, "fid_inf_n_min": int(sizes[0])}
+
+
+@register_metric("fid_inf", ref_stats_ok=True)
+def fid_inf_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``fid_inf`` of the generated features against the reference statistics."""
+    assert ref is not None
+    return fid_infinity(gen.features, *ref.mu_sigma())

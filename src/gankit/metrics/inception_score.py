@@ -10,6 +10,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 from gankit.errors import MetricError
+from gankit.metrics.features import FeatureSet
+from gankit.metrics.registry import register_metric
 
 
 def inception_score(logits: np.ndarray | None, splits: int = 10) -> tuple[float, float]:
@@ -40,3 +42,10 @@ def inception_score(logits: np.ndarray | None, splits: int = 10) -> tuple[float,
         kl = (p[chunk] * (log_p[chunk] - log_marginal)).sum(axis=1).mean()
         scores.append(np.exp(kl))
     return float(np.mean(scores)), float(np.std(scores))
+
+
+@register_metric("is", needs_reference=False, needs_logits=True)
+def is_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``is`` and ``is_std`` of the generated side's logits (no reference)."""
+    mean, std = inception_score(gen.logits, splits=10)
+    return {"is": mean, "is_std": std}

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.fid import check_features
+from gankit.metrics.features import FeatureSet, check_features
+from gankit.metrics.registry import register_metric
 
 
 def _kernel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -49,3 +50,11 @@ def kid_from_features(
         within = (kxx.sum() - kxx.diagonal().sum() + kyy.sum() - kyy.diagonal().sum()) / (m - 1)
         values[i] = float((within - 2.0 * kxy.sum() / m) / m)
     return float(values.mean()), float(values.std())
+
+
+@register_metric("kid")
+def kid_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``kid`` and ``kid_std`` of the generated features against the reference features."""
+    assert ref is not None
+    mean, std = kid_from_features(gen.features, ref.features)
+    return {"kid": mean, "kid_std": std}

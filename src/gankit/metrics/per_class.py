@@ -15,24 +15,12 @@ unbiased, so per-class FIDs compare only at equal N.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from gankit.errors import MetricError
-from gankit.metrics.fid import feature_stats, fid_from_stats, warn_if_few
-
-
-def load_split_labels(
-    spec: str, n: int | None = None, root: str | os.PathLike[str] | None = None
-) -> np.ndarray:
-    """int64 labels of the reference's ``n`` images, in the order its features are cached."""
-    from gankit.metrics.cache import load_split_subset
-
-    _, labels, num_classes = load_split_subset(spec, n, root)
-    if not num_classes:
-        raise MetricError(f"{spec} has no class labels, so per-class FID cannot be computed.")
-    return labels.numpy().astype(np.int64)
+from gankit.metrics.features import FeatureSet, feature_stats
+from gankit.metrics.fid import fid_from_stats, warn_if_few
+from gankit.metrics.registry import register_metric
 
 
 def per_class_fid(
@@ -72,3 +60,12 @@ def per_class_fid(
         "ifid_worst_class": rows[worst]["class"],
         "ifid_classes": rows,
     }
+
+
+@register_metric("ifid", needs_labels=True)
+def ifid_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """Per-class FID of the generated features (by drawn label) against the reference's."""
+    assert ref is not None
+    if gen.labels is None or ref.labels is None:
+        raise MetricError("ifid needs class labels on both sides: score a conditional generator.")
+    return per_class_fid(gen.features, gen.labels, ref.features, ref.labels)

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.fid import check_features
+from gankit.metrics.features import FeatureSet, check_features
+from gankit.metrics.registry import register_metric
 
 
 def _squared_distances(x: torch.Tensor, y: torch.Tensor, y_norms: torch.Tensor) -> torch.Tensor:
@@ -62,3 +63,11 @@ def precision_recall(
         precision = _coverage(f, r, _knn_radii(r, k, batch_size), batch_size)
         recall = _coverage(r, f, _knn_radii(f, k, batch_size), batch_size)
     return precision, recall
+
+
+@register_metric("pr")
+def pr_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+    """``precision`` and ``recall`` (k = 3) of the generated against the reference features."""
+    assert ref is not None
+    precision, recall = precision_recall(ref.features, gen.features, k=3)
+    return {"precision": precision, "recall": recall}

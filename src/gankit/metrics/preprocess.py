@@ -1,30 +1,23 @@
-"""The image side of the FID protocol: uint8 -> 3 channels -> TF1 bilinear 299x299 -> (x-128)/128.
+"""The image side of the FID protocol: uint8 -> 3 channels -> resize to 299x299 -> (x-128)/128.
 
-Why a resize of our own: the Inception statistics everyone quotes were computed by TensorFlow 1's
-``resize_bilinear(align_corners=False)``, which maps output pixel ``d`` to source coordinate
-``d * in / out`` (no half-pixel centres). PyTorch's bilinear interpolation uses half-pixel
-centres, which shifts small images by a fraction of a pixel and moves FID by 1-2%. Separable
-bilinear resizing is linear, so it is two small dense matrices: ``out = Ah @ img @ Aw^T``,
-applied to a whole batch by one batched matmul.
+The resize is the protocol's choice (:mod:`gankit.metrics.resize`): TF1 bilinear (``tf1``, the
+default) or clean-fid's PIL bicubic (``clean``). This module names the protocols and their
+version strings, which results and cache keys carry.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
-import numpy as np
 import torch
 
 from gankit.data import transforms as data_transforms
 from gankit.errors import MetricError
+from gankit.metrics.resize import INCEPTION_SIZE, resize_clean, resize_tf1
 
-#: Bumped whenever anything in this file (or the metric maths) changes feature values; it is part
-#: of every reference-statistics cache key.
+#: Bumped whenever this file or the resizes (or the metric maths) change feature values; it is
+#: part of every reference-statistics cache key.
 PROTOCOL_VERSION = "tf1bilinear299-v1"
-INCEPTION_SIZE = 299
 #: Protocol names (``--protocol``) and the version string that results and cache keys carry.
-#: ``clean`` is clean-fid's PIL bicubic resize (:mod:`gankit.metrics.clean_resize`).
+#: ``clean`` is clean-fid's PIL bicubic resize (:mod:`gankit.metrics.resize`).
 PROTOCOLS = {"tf1": PROTOCOL_VERSION, "clean": "clean-pilbicubic299-v1"}
 DEFAULT_PROTOCOL = "tf1"
 
@@ -49,57 +42,6 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
             f"images must be uint8 or float in [-1, 1], got {images.dtype}; convert them first."
         )
     return data_transforms.to_uint8(images)
-
-
-def tf1_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
-    """Dense ``[out_size, in_size]`` float64 matrix of TF1 ``resize_bilinear(align_corners=False)``.
-
-    Source coordinate ``s = d * in / out`` (exact rational arithmetic), ``i0 = floor(s)``,
-    ``i1 = min(i0 + 1, in - 1)``, weights ``1 - frac`` and ``frac``.
-    """
-    if in_size < 1 or out_size < 1:
-        raise MetricError(f"cannot resize {in_size} to {out_size} pixels: need non-empty images.")
-    matrix = np.zeros((out_size, in_size), dtype=np.float64)
-    dst = np.arange(out_size, dtype=np.int64)
-    numerator = dst * in_size
-    i0 = numerator // out_size
-    frac = (numerator - i0 * out_size) / out_size
-    i1 = np.minimum(i0 + 1, in_size - 1)
-    np.add.at(matrix, (dst, i0), 1.0 - frac)
-    np.add.at(matrix, (dst, i1), frac)
-    return matrix
-
-
-@functools.lru_cache(maxsize=64)
-def _matrix_tensor(
-    matrix_of: Callable[[int, int], np.ndarray],
-    in_size: int,
-    out_size: int,
-    device: torch.device,
-    dtype: torch.dtype,
-) -> torch.Tensor:
-    return torch.from_numpy(matrix_of(in_size, out_size)).to(device=device, dtype=dtype)
-
-
-def separable_resize(
-    images: torch.Tensor, size: int, matrix_of: Callable[[int, int], np.ndarray], name: str
-) -> torch.Tensor:
-    """``rows @ images @ cols.T`` for float ``[N, C, H, W]``: any separable linear resize whose
-    ``[out, in]`` matrix ``matrix_of`` builds (cached per size, device and dtype), computed in
-    the dtype of ``images`` (float32 is accurate to ~1e-5 on 0..255 values)."""
-    if not images.is_floating_point() or images.dim() != 4:
-        raise MetricError(f"{name} expects a float [N, C, H, W] tensor.")
-    height, width = images.shape[-2:]
-    if (height, width) == (size, size):
-        return images
-    rows = _matrix_tensor(matrix_of, height, size, images.device, images.dtype)
-    cols = _matrix_tensor(matrix_of, width, size, images.device, images.dtype)
-    return rows @ images @ cols.T
-
-
-def resize_tf1(images: torch.Tensor, size: int = INCEPTION_SIZE) -> torch.Tensor:
-    """Resize float ``[N, C, H, W]`` to ``[N, C, size, size]`` with TF1's bilinear rule."""
-    return separable_resize(images, size, tf1_resize_matrix, "resize_tf1")
 
 
 def check_images(images: torch.Tensor) -> None:
@@ -132,8 +74,6 @@ def inception_input(
     work_dtype = torch.float64 if dtype == torch.float64 else torch.float32
     x = (pixels.to(work_dtype) - 128.0) / 128.0
     if protocol == "clean":
-        from gankit.metrics.clean_resize import resize_clean
-
         x = resize_clean(x, INCEPTION_SIZE, -1.0, 127.0 / 128.0)  # [0, 255] after normalising
     else:
         x = resize_tf1(x)

@@ -7,14 +7,24 @@ split; ``fid50k_full`` = 50,000 generated against the whole split; plain ``fid``
 generator itself and get it with a :class:`GeneratorContext`.
 
 The registry owns the names: config validation (``train.eval_metrics``), ``gankit eval``,
-in-training evaluation and ``gankit fid`` all look them up here, so a new metric is one new
-entry in :data:`KINDS` plus its module and test.
+in-training evaluation and ``gankit fid`` all look them up here. A metric is one module that
+registers its kind where it computes it (``@register_metric("kid")`` above the function that
+maps the two feature sets to ``{"kid": ..., "kid_std": ...}``); nothing else lists the kinds.
+Importing :mod:`gankit.metrics` imports every module of the package
+(:func:`load_metric_modules`, in name order after the built-ins), so a new module there needs no
+other edit; a metric defined
+elsewhere (a plugin, a test) is available once its module has run its registration.
+
+This module imports no metric: the metric modules import it.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
+import pkgutil
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -22,14 +32,8 @@ import torch
 from torch import nn
 
 from gankit.errors import MetricError
-from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.features import FeatureSet
-from gankit.metrics.fid import fid_from_stats, warn_if_few
-from gankit.metrics.fid_inf import fid_infinity
-from gankit.metrics.inception_score import inception_score
-from gankit.metrics.kid import kid_from_features
-from gankit.metrics.per_class import per_class_fid
-from gankit.metrics.precision_recall import precision_recall
+from gankit.registry import Registry
 
 MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, object]]
 
@@ -48,66 +52,6 @@ class GeneratorContext:
 GeneratorMetricFn = Callable[[nn.Module, GeneratorContext], dict[str, object]]
 
 
-def _fid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    assert ref is not None
-    known = [len(side) for side in (gen, ref) if len(side)]  # 0: a statistics file without n
-    if known:
-        warn_if_few(min(known))
-    return {"fid": fid_from_stats(*gen.mu_sigma(), *ref.mu_sigma())}
-
-
-def _fid_inf(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    assert ref is not None
-    return fid_infinity(gen.features, *ref.mu_sigma())
-
-
-def _kid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    assert ref is not None
-    mean, std = kid_from_features(gen.features, ref.features)
-    return {"kid": mean, "kid_std": std}
-
-
-def _pr(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    assert ref is not None
-    precision, recall = precision_recall(ref.features, gen.features, k=3)
-    return {"precision": precision, "recall": recall}
-
-
-def _dc(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    assert ref is not None
-    density, coverage = density_coverage(ref.features, gen.features)
-    return {"density": density, "coverage": coverage}
-
-
-def _ifid(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
-    assert ref is not None
-    if gen.labels is None or ref.labels is None:
-        raise MetricError("ifid needs class labels on both sides: score a conditional generator.")
-    return per_class_fid(gen.features, gen.labels, ref.features, ref.labels)
-
-
-def _is(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, float]:
-    mean, std = inception_score(gen.logits, splits=10)
-    return {"is": mean, "is_std": std}
-
-
-def _cas(generator: nn.Module, ctx: GeneratorContext) -> dict[str, object]:
-    from gankit.metrics.class_accuracy import class_accuracy, get_classifier
-
-    if ctx.dataset is None:
-        raise MetricError(
-            "cas trains its classifier on the reference dataset; give the reference as a "
-            "dataset split (NAME:SPLIT), not a statistics file."
-        )
-    clf = get_classifier(ctx.dataset, root=ctx.data_root, device=str(ctx.device))
-    score = class_accuracy(generator, clf.model, n=ctx.n, seed=ctx.seed, device=str(ctx.device))
-    return {"cas": score, "cas_n": ctx.n, "classifier_test_accuracy": clf.test_accuracy}
-
-
-def _not_a_feature_metric(gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
-    raise MetricError("this metric scores a generator, not an image set.")  # pragma: no cover
-
-
 @dataclass(frozen=True)
 class MetricKind:
     """One metric: its function, whether it compares against a reference set, and whether a
@@ -118,7 +62,7 @@ class MetricKind:
     """
 
     name: str
-    fn: MetricFn
+    fn: MetricFn | None = None
     needs_reference: bool = True
     needs_logits: bool = False
     needs_labels: bool = False
@@ -131,16 +75,76 @@ class MetricKind:
         return self.generator_fn is not None
 
 
-KINDS: dict[str, MetricKind] = {
-    "fid": MetricKind("fid", _fid, ref_stats_ok=True, gen_stats_ok=True),
-    "fid_inf": MetricKind("fid_inf", _fid_inf, ref_stats_ok=True),
-    "kid": MetricKind("kid", _kid),
-    "pr": MetricKind("pr", _pr),
-    "dc": MetricKind("dc", _dc),
-    "ifid": MetricKind("ifid", _ifid, needs_labels=True),
-    "is": MetricKind("is", _is, needs_reference=False, needs_logits=True),
-    "cas": MetricKind("cas", _not_a_feature_metric, needs_reference=False, generator_fn=_cas),
-}
+#: Every metric kind, filled by the modules that implement them.
+METRIC_KINDS: Registry[MetricKind] = Registry("metric", key="train.eval_metrics")
+_KIND_NAME = re.compile(r"^[a-z][a-z_]*$")  # no digits: ``<kind><N>k`` must parse back
+_SIZES_LISTED = (1, 2, 5, 10, 50)  # thousands, for list_metrics and the did-you-mean hint
+
+
+def _add(kind: MetricKind) -> None:
+    if not _KIND_NAME.match(kind.name) or kind.name.endswith("_full"):
+        raise ValueError(
+            f"metric name {kind.name!r} must be lower-case letters and underscores, so that "
+            "sized names such as fid10k parse"
+        )
+    METRIC_KINDS.add(kind.name, kind)
+
+
+def register_metric(
+    name: str,
+    *,
+    needs_reference: bool = True,
+    needs_logits: bool = False,
+    needs_labels: bool = False,
+    ref_stats_ok: bool = False,
+    gen_stats_ok: bool = False,
+) -> Callable[[MetricFn], MetricFn]:
+    """Decorator: register ``fn(gen, ref) -> {name: value}`` as metric kind ``name``.
+
+    ``gen`` is the generated side's :class:`FeatureSet` (cut to the metric's N), ``ref`` the
+    reference's (None when ``needs_reference`` is false). ``needs_logits`` / ``needs_labels``
+    ask for the Inception logits / the samples' class labels; ``ref_stats_ok`` /
+    ``gen_stats_ok`` say that the side may be a statistics file (mean and covariance only).
+    """
+
+    def decorate(fn: MetricFn) -> MetricFn:
+        _add(
+            MetricKind(
+                name,
+                fn,
+                needs_reference=needs_reference,
+                needs_logits=needs_logits,
+                needs_labels=needs_labels,
+                ref_stats_ok=ref_stats_ok,
+                gen_stats_ok=gen_stats_ok,
+            )
+        )
+        return fn
+
+    return decorate
+
+
+def register_generator_metric(name: str) -> Callable[[GeneratorMetricFn], GeneratorMetricFn]:
+    """Decorator: register ``fn(generator, context) -> {name: value}``, a metric that scores
+    the generator itself (no Inception features, no reference feature set)."""
+
+    def decorate(fn: GeneratorMetricFn) -> GeneratorMetricFn:
+        _add(MetricKind(name, needs_reference=False, generator_fn=fn))
+        return fn
+
+    return decorate
+
+
+def load_metric_modules() -> None:
+    """Import every public module of this package, so each registers the metrics it defines.
+
+    Called once at the end of ``gankit/metrics/__init__.py``; modules already imported are not
+    run again.
+    """
+    package = sys.modules[__package__]
+    for name in sorted(module.name for module in pkgutil.iter_modules(package.__path__)):
+        if not name.startswith("_"):
+            importlib.import_module(f"{__package__}.{name}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,8 @@ class Metric:
     full_reference: bool = False
 
     def compute(self, gen: FeatureSet, ref: FeatureSet | None) -> dict[str, object]:
+        if self.kind.fn is None:
+            raise MetricError(f"{self.name} scores a generator, not an image set.")
         return self.kind.fn(gen, ref)
 
     def score_generator(self, generator: nn.Module, ctx: GeneratorContext) -> dict[str, object]:
@@ -162,48 +168,48 @@ class Metric:
         return self.kind.generator_fn(generator, replace(ctx, n=self.n or ctx.n))
 
 
-def _protocol_names() -> dict[str, Metric]:
-    names: dict[str, Metric] = {}
-    for kind in KINDS.values():
-        names[kind.name] = Metric(kind.name, kind)
-        for thousands in (1, 2, 5, 10, 50):
-            name = f"{kind.name}{thousands}k"
-            names[name] = Metric(name, kind, thousands * 1000)
+def metric_kinds() -> list[str]:
+    """The registered metric kinds (``fid``, ``fid_inf``, ``kid``, ..., ``cas``), in
+    registration order (``gankit/metrics/__init__.py`` imports the built-ins in that order)."""
+    return list(METRIC_KINDS)
+
+
+def _listed_names() -> list[str]:
+    names: list[str] = []
+    for kind in map(METRIC_KINDS.get, metric_kinds()):
+        names.append(kind.name)
+        for thousands in _SIZES_LISTED:
+            names.append(f"{kind.name}{thousands}k")
             if kind.needs_reference:
-                names[f"{name}_full"] = Metric(f"{name}_full", kind, thousands * 1000, True)
+                names.append(f"{kind.name}{thousands}k_full")
     return names
 
 
-METRICS: dict[str, Metric] = _protocol_names()
 _PATTERN = re.compile(r"^(?P<kind>[a-z_]+?)(?P<k>\d+)k(?P<full>_full)?$")
 
 
 def get_metric(name: str) -> Metric:
     """Look up a protocol name (``fid10k``, ``kid``, ``pr50k_full``, any ``<kind><N>k``)."""
     key = name.strip().lower()
-    if key in METRICS:
-        return METRICS[key]
+    if key in METRIC_KINDS:
+        return Metric(key, METRIC_KINDS.get(key))
     match = _PATTERN.match(key)
-    if match and match["kind"] in KINDS and int(match["k"]) > 0:
-        kind = KINDS[match["kind"]]
+    if match and match["kind"] in METRIC_KINDS and int(match["k"]) > 0:
+        kind = METRIC_KINDS.get(match["kind"])
         if kind.needs_reference or not match["full"]:
             return Metric(key, kind, int(match["k"]) * 1000, bool(match["full"]))
-    close = difflib.get_close_matches(key, list(METRICS), n=1)
+    close = difflib.get_close_matches(key, _listed_names(), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise MetricError(
-        f"unknown metric {name!r}; {hint}use {', '.join(KINDS)}, optionally with a size such as "
-        "fid10k or fid50k_full."
+        f"unknown metric {name!r}; {hint}use {', '.join(metric_kinds())}, optionally with a "
+        "size such as fid10k or fid50k_full."
     )
 
 
 def list_metrics() -> list[str]:
-    """All registered protocol names."""
-    return sorted(METRICS)
-
-
-def metric_kinds() -> list[str]:
-    """The registered metric kinds (``fid``, ``kid``, ..., ``cas``), in registry order."""
-    return list(KINDS)
+    """The registered kinds and their sizes 1k, 2k, 5k, 10k, 50k (``_full`` where a reference
+    set is read); any other ``<kind><N>k`` is valid too."""
+    return sorted(_listed_names())
 
 
 def unknown_metric_sentence(key: str, names: list[str]) -> str | None:
@@ -215,6 +221,6 @@ def unknown_metric_sentence(key: str, names: list[str]) -> str | None:
         except MetricError:
             return (
                 f"'{key}' has unknown metric {name!r}; registered metrics are "
-                f"{', '.join(KINDS)}, optionally sized like fid10k or fid50k_full."
+                f"{', '.join(metric_kinds())}, optionally sized like fid10k or fid50k_full."
             )
     return None

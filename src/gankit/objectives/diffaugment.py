@@ -19,19 +19,36 @@ independent draws of the same transform family):
 
 Everything is a handful of batched tensor ops (``gather`` for translation, broadcast masks for
 cutout): no per-sample Python loops, any channel count, any device, works under autocast.
-Transforms are applied in the fixed order color, translation, cutout, whatever order the
-config string lists them in.
+Transforms are applied in the fixed order they were registered in (color, translation, cutout,
+then any policy a later module registers), whatever order the config string lists them in.
+
+Policy names belong to the :data:`POLICIES` registry (kind ``diffaugment``), which the config
+asks when it validates ``objective.diffaugment``: a new policy is one module that defines a
+``Tensor -> Tensor`` transform and calls ``register_policy(NAME, fn)`` (imported by
+``gankit/objectives/__init__.py``), plus its test.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from gankit.errors import ConfigError
+from gankit.registry import Registry
 
-POLICIES = ("color", "translation", "cutout")
+Policy = Callable[[Tensor], Tensor]
+
+# Registration order is application order: keep color before the geometric transforms.
+POLICIES: Registry[Policy] = Registry("diffaugment", key="objective.diffaugment")
+
+
+def register_policy(name: str, transform: Policy) -> Policy:
+    """Make ``transform`` (batch ``[N, C, H, W]`` -> same shape, differentiable, drawing its
+    own random parameters per sample) the DiffAugment policy ``name``."""
+    return POLICIES.add(name, transform)
 
 
 def _uniform(x: Tensor) -> Tensor:
@@ -96,19 +113,17 @@ def cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     return x * keep.unsqueeze(1).to(x.dtype)
 
 
-_OPS = {"color": color, "translation": translation, "cutout": cutout}
+register_policy("color", color)
+register_policy("translation", translation)
+register_policy("cutout", cutout)
 
 
 def parse_policy(policy: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """``"translation,cutout,color"`` -> ``("color", "translation", "cutout")``, canonical order."""
+    """``"translation,cutout,color"`` -> ``("color", "translation", "cutout")``: registration
+    order. An unknown name raises the registry's sentence (valid names, closest one)."""
     names = policy.split(",") if isinstance(policy, str) else list(policy)
-    names = [p.strip() for p in names if p.strip()]
-    unknown = sorted(set(names) - set(POLICIES))
-    if unknown:
-        raise ConfigError(
-            f"'objective.diffaugment' knows {', '.join(POLICIES)}; got {', '.join(unknown)}."
-        )
-    return tuple(p for p in POLICIES if p in names)
+    wanted = {POLICIES.check(p.strip()) for p in names if p.strip()}
+    return tuple(p for p in POLICIES if p in wanted)
 
 
 class DiffAugment:
@@ -132,7 +147,7 @@ class DiffAugment:
                 f"{tuple(x.shape)}; set objective.diffaugment to '' for non-image inputs."
             )
         for name in self.policy:
-            x = _OPS[name](x)
+            x = POLICIES.get(name)(x)
         return x
 
 
