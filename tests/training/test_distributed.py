@@ -14,6 +14,7 @@ import torch
 SCRIPT = textwrap.dedent(
     """
     import sys, torch, torch.distributed as dist
+    from pathlib import Path
     from gankit.config import load_config
     from gankit.training.trainer import Trainer
     from gankit.training.checkpoint import unwrap
@@ -22,9 +23,12 @@ SCRIPT = textwrap.dedent(
     cfg = load_config("dcgan-fashion", overrides)
     trainer = Trainer(cfg, out, progress=False, resume="--resume" in sys.argv)
     trainer.fit()
+    # OS threads left once fit() destroyed the group (gloo's would meet interpreter exit)
+    tasks = Path("/proc/self/task")
+    threads = [(t / "comm").read_text().strip() for t in tasks.iterdir()] if tasks.exists() else []
     state = {"g": unwrap(trainer.g).state_dict(), "d": unwrap(trainer.d).state_dict(),
              "precision": trainer.cfg.train.precision,
-             "probe": trainer.precision.probe_img_per_s}
+             "probe": trainer.precision.probe_img_per_s, "threads": threads}
     torch.save(state, f"{dump}/rank{trainer.dist.rank}.pt")
     """
 )
@@ -60,6 +64,7 @@ def test_two_process_gloo_run(tmp_path) -> None:
     # 64 images over 2 ranks x batch 8 = 4 batches per epoch per rank
     assert rows[-1]["epoch"] == pytest.approx(1.5)
     assert (out / "checkpoints" / "last.pt").exists()
+    _assert_group_torn_down(r0, r1)
 
     # resume under DDP continues to the new step count with both ranks still identical
     shutil.rmtree(dump)
@@ -70,6 +75,14 @@ def test_two_process_gloo_run(tmp_path) -> None:
     r0 = torch.load(dump / "rank0.pt", weights_only=True)
     r1 = torch.load(dump / "rank1.pt", weights_only=True)
     assert all(torch.equal(v, r1["g"][k]) for k, v in r0["g"].items())
+    _assert_group_torn_down(r0, r1)
+
+
+def _assert_group_torn_down(*ranks: dict) -> None:
+    """fit() really destroyed the process group: no gloo worker or socket thread is left to be
+    torn down by interpreter exit (where it once aborted the run, see distributed.py)."""
+    for state in ranks:
+        assert not [name for name in state["threads"] if "gloo" in name], state["threads"]
 
 
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed unavailable")

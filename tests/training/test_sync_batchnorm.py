@@ -73,7 +73,7 @@ def test_trainer_refuses_before_joining_a_group_or_writing(monkeypatch, tmp_path
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.slow  # torchrun with two processes
+@pytest.mark.ddp  # torchrun with two processes
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed unavailable")
 def test_torchrun_cli_gives_one_sentence_per_rank(tmp_path) -> None:
     """``torchrun -m gankit train ... sync_bn=true`` on CPU: each rank prints the sentence and no

@@ -71,6 +71,12 @@ def init_distributed(device_type: str) -> DistContext:
         return DistContext()
     owns = not dist.is_initialized()
     if owns:
+        # torch._dynamo (imported lazily by the first torch.optim optimizer) keeps references to
+        # a process group that exists while it loads, so destroy_process_group() could not free
+        # it: gloo's worker and socket threads outlived the run and met interpreter exit half
+        # torn down ("terminate called without an active exception"). Loaded first, it holds none.
+        import torch._dynamo
+
         dist.init_process_group(backend="nccl" if device_type == "cuda" else "gloo")
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if device_type == "cuda":
@@ -83,6 +89,12 @@ def init_distributed(device_type: str) -> DistContext:
         device=device,
         owns_group=owns,
     )
+
+
+def barrier(ctx: DistContext) -> None:
+    """Wait until every process gets here (a no-op in a single process)."""
+    if ctx.enabled:
+        dist.barrier()
 
 
 def shutdown_distributed(ctx: DistContext) -> None:

@@ -30,7 +30,7 @@ from torch import nn
 
 from gankit.atomic import atomic_write_text
 from gankit.config import Config, dump_yaml, to_dict
-from gankit.cpu import pick_device, usable_cores  # usable_cores: benchmarks import it from here
+from gankit.cpu import pick_device, usable_cores
 from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
 from gankit.errors import ConfigError
@@ -44,6 +44,7 @@ from gankit.training.distributed import (
     DistContext,
     all_ranks_agree,
     average_gradients,
+    barrier,
     broadcast_buffers,
     broadcast_module,
     check_sync_batchnorm,
@@ -464,7 +465,11 @@ class Trainer:
     def fit(self) -> TrainResult:
         """Train until steps / epochs / minutes run out or a stop signal arrives."""
         try:
-            return self._fit()
+            result = self._fit()
+            # Leave together: rank 0's last checkpoint, grid and report take longest, and no
+            # process should take its end of the group down while another still uses it.
+            barrier(self.dist)
+            return result
         finally:
             self.run.release_writer_lock()
             shutdown_distributed(self.dist)
