@@ -149,7 +149,7 @@ def test_gankit_data_check_prints_the_split_rule(tmp_path, capsys):
 
 def test_fid_reference_celeba_test_is_the_held_out_faces(tmp_path):
     """Metrics read ``celeba:test`` through the data layer, so the reference is the held-out."""
-    from gankit.metrics.cache import load_split_subset
+    from gankit.metrics.splits import load_split_subset
 
     write_aligned_folder(tmp_path, 30, scale=2)
     images, labels, classes = load_split_subset("celeba:test", root=tmp_path)

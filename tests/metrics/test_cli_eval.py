@@ -53,6 +53,7 @@ def test_eval_reads_a_folder_reference_from_root_and_reports_progress(
     assert result["fid"] == direct["fid"] and result["kid"] == direct["kid"]
     lines = captured.err.strip().splitlines()
     assert "gankit: reference features of folder:test: 16 images" in lines
+    assert "gankit: folder:test features 16/16" in lines  # the reference, batch by batch
     assert "gankit: generator features 16/16" in lines
     assert any(line.startswith("warning: FID from 16 samples") for line in lines)
 
