@@ -10,16 +10,16 @@ from functools import partial
 from pathlib import Path
 
 from gankit.data import idx
-from gankit.data.download import Resource, Source
+from gankit.data.download import Source
 from gankit.data.registry import DatasetSpec, register_dataset
 
 SOURCE = Source(
     mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-    resources=(
-        Resource("train-images-idx3-ubyte.gz", md5="8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-        Resource("train-labels-idx1-ubyte.gz", md5="25c81989df183df01b3e8a0aad5dffbe"),
-        Resource("t10k-images-idx3-ubyte.gz", md5="bef4ecab320f06d8554ea6380940ec79"),
-        Resource("t10k-labels-idx1-ubyte.gz", md5="bb300cfdad3c16e7a12a480ee83cd310"),
+    resources=idx.gz_resources(
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "25c81989df183df01b3e8a0aad5dffbe",
+        "bef4ecab320f06d8554ea6380940ec79",
+        "bb300cfdad3c16e7a12a480ee83cd310",
     ),
     subdir="FashionMNIST/raw",
 )

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from gankit.data.dataset import ImageDataset
+from gankit.data.download import Resource
 from gankit.data.registry import Request, build_dataset, required_folder
 from gankit.errors import DataError
 
@@ -46,6 +47,14 @@ SPLIT_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 
+
+
+def gz_resources(*md5s: str) -> tuple[Resource, ...]:
+    """The four gzipped IDX files of an MNIST-format dataset, in ``SPLIT_FILES`` order (train
+    images, train labels, test images, test labels), each with its MD5: the file names are the
+    format's, only the checksums differ between MNIST and Fashion-MNIST."""
+    names = [stem for pair in SPLIT_FILES.values() for stem in pair]
+    return tuple(Resource(f"{name}.gz", md5=md5) for name, md5 in zip(names, md5s, strict=True))
 
 def _variants(stem: str) -> list[str]:
     """File names a stem may appear under: raw first (fastest), then gzip; also the
