@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import pkgutil
+import sys
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
@@ -156,3 +158,14 @@ def registry_of(kind: str) -> Registry:
 def names_of(kind: str) -> tuple[str, ...]:
     """Valid names of ``kind`` (``"loss"``, ``"backbone"``, ...), in registration order."""
     return registry_of(kind).names()
+
+
+def import_submodules(package: str) -> None:
+    """Import every public module of ``package`` (sorted by name) so that each registers the
+    choices it defines: a new loss, dataset, DiffAugment policy or metric is then one new module,
+    listed nowhere else. Modules already imported are not run again, so a package's built-ins,
+    imported first in its ``__init__``, keep their registration order."""
+    found = pkgutil.iter_modules(sys.modules[package].__path__)
+    for name in sorted(module.name for module in found):
+        if not name.startswith("_"):
+            importlib.import_module(f"{package}.{name}")

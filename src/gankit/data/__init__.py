@@ -13,9 +13,10 @@ Public API (what the trainer, metrics and the CLI use)::
 Names belong to the dataset registry (:mod:`gankit.data.registry`): each module imported
 below registers one dataset (``mnist``, ``fashion-mnist``, ``cifar10``, ``celeba``, ``folder``
 -- root = the folder -- and ``synthetic``), in the order ``gankit data list`` shows them. A new
-dataset is one new module with its ``register_dataset(DatasetSpec(...))`` and one import line
-here. Pixel transforms live in :mod:`gankit.data.transforms`; ``ImageDataset`` in
-:mod:`gankit.data.dataset`; search order and layouts in :mod:`gankit.data.locate`.
+dataset is one new module with its ``register_dataset(DatasetSpec(...))``: every module of the
+package is imported below, after the built-ins, so it is listed nowhere else. Pixel transforms
+live in :mod:`gankit.data.transforms`; ``ImageDataset`` in :mod:`gankit.data.dataset`; search
+order and layouts in :mod:`gankit.data.locate`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from gankit.data.loader import (
     prepare_dataset,
 )
 from gankit.data.registry import DATASETS, dataset_names
+from gankit.registry import import_submodules
+
+import_submodules(__name__)
 
 __all__ = [
     "DATASETS",

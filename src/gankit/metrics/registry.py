@@ -21,10 +21,7 @@ This module imports no metric: the metric modules import it.
 from __future__ import annotations
 
 import difflib
-import importlib
-import pkgutil
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -33,7 +30,7 @@ from torch import nn
 
 from gankit.errors import MetricError
 from gankit.metrics.features import FeatureSet
-from gankit.registry import Registry
+from gankit.registry import Registry, import_submodules
 
 MetricFn = Callable[[FeatureSet, "FeatureSet | None"], dict[str, object]]
 
@@ -136,15 +133,9 @@ def register_generator_metric(name: str) -> Callable[[GeneratorMetricFn], Genera
 
 
 def load_metric_modules() -> None:
-    """Import every public module of this package, so each registers the metrics it defines.
-
-    Called once at the end of ``gankit/metrics/__init__.py``; modules already imported are not
-    run again.
-    """
-    package = sys.modules[__package__]
-    for name in sorted(module.name for module in pkgutil.iter_modules(package.__path__)):
-        if not name.startswith("_"):
-            importlib.import_module(f"{__package__}.{name}")
+    """Import every public module of this package, so each registers the metrics it defines
+    (called once at the end of ``gankit/metrics/__init__.py``)."""
+    import_submodules(__package__)
 
 
 @dataclass(frozen=True)

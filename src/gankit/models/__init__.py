@@ -13,10 +13,14 @@ from gankit.models.base import Discriminator, Generator
 from gankit.models.build import build_discriminator, build_generator, count_parameters
 from gankit.models.conditioning import CONDITIONINGS, Conditioning, register_conditioning
 
-# Importing a backbone module registers it: a new backbone adds its import here.
+# Importing a backbone module registers it; every module of the package is imported below, so a
+# new backbone is one new module, listed nowhere else.
 from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gankit.models.mlp import MLPDiscriminator, MLPGenerator
 from gankit.models.resnet import ResNetDiscriminator, ResNetGenerator
+from gankit.registry import import_submodules
+
+import_submodules(__name__)
 
 __all__ = [
     "BACKBONES",

@@ -1,8 +1,9 @@
 """GAN objectives: adversarial loss pairs, penalties (GP, R1, weight clip), ACGAN aux loss and
 DiffAugment, composed by :func:`build_objective` into the one object the trainer calls.
 
-Loss names belong to the ``LOSSES`` registry; importing a loss module registers it, so a new
-loss is one module imported here (see ``relativistic``) plus its test.
+Loss names belong to the ``LOSSES`` registry and DiffAugment policies to ``POLICIES``; importing
+a module registers what it defines, and every module of this package is imported below, so a new
+loss or policy is one new module plus its test, listed nowhere else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from gankit.objectives.penalties import (
     r1_penalty_from,
 )
 from gankit.objectives.relativistic import RPGAN, rpgan_d_loss, rpgan_g_loss
+from gankit.registry import import_submodules
+
+import_submodules(__name__)
 
 __all__ = [
     "LOSSES",
