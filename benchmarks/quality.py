@@ -22,7 +22,8 @@ step and checkpoints) and continue it with the same command plus ``--resume``. N
 lost (the trainer resumes bit-exactly and keeps the training seconds in its checkpoint), and
 each sitting is noted in ``RUN/quality_sittings.jsonl``; the row says ``resumed`` and how many
 ``sittings`` it took. ``--eval-only`` scores a finished run again, also one trained by
-``gankit train ... --set train.steps=N`` (with ``--steps N``, the run must be at step N).
+``gankit train ... --set train.steps=N`` (with ``--steps N``, the run must be at step N);
+such a run's sittings are counted from the ``resume`` events its trainer logged.
 
 Image folders (e.g. a CIFAR-10 copy with ``train/`` and ``test/``) are scored against their
 own ``test/`` split.
@@ -176,6 +177,18 @@ def sittings_summary(notes: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def logged_sittings(run_dir: Path) -> dict[str, Any]:
+    """Sittings of a run ``quality.py`` did not train, from the trainer's ``resume`` events
+    (logged since they existed; a run older than them reads as one sitting at most)."""
+    from gankit.rundir import read_jsonl
+
+    resumes = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r.get("event") == "resume"]
+    if not resumes:
+        return {"sittings": None, "resumed": None}
+    cpus = list(dict.fromkeys(r["cpu"] for r in resumes if r.get("cpu")))
+    return {"sittings": 1 + len(resumes), "resumed": True, "resume_cpus": "; ".join(cpus)}
+
+
 # ------------------------------------------------------------------------------ the row
 
 
@@ -278,6 +291,7 @@ def make_row(
         "cpu_share": history.get("cpu_share"),
         "sittings": history["sittings"],
         "resumed": history["resumed"],
+        **({"resume_cpus": history["resume_cpus"]} if history.get("resume_cpus") else {}),
         **pictures,
         "commit": git_commit(),
     }
@@ -331,6 +345,8 @@ def run(args: argparse.Namespace) -> int:
             "train it to the budget (--resume) before scoring it."
         )
     history = sittings_summary(read_sittings(args.out))
+    if history["sittings"] is None:  # trained by `gankit train`: its log counts the resumes
+        history.update(logged_sittings(args.out))
     tag = run_tag(args.recipe, args.set, steps=args.steps, minutes=args.minutes)
     pictures = keep_pictures(args.out, args.grids.resolve(), tag)
     started = time.perf_counter()

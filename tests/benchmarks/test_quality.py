@@ -219,6 +219,22 @@ def test_sittings_nobody_noted_show_as_gaps() -> None:
 # ------------------------------------------------------------------------------ eval only
 
 
+def test_eval_only_counts_the_sittings_a_resumed_gankit_train_run_logged(
+    tmp_path, fake_scorer
+) -> None:
+    """A run trained by `gankit train` and resumed twice: its log's resume events are the
+    sittings the row reports (quality.py noted none of them)."""
+    run = tmp_path / "trained"
+    sets = [*TINY_SETS, "train.epochs=null", "train.max_minutes=null"]
+    api.train("dcgan-fashion", overrides=[*sets, "train.steps=2"], out=run, progress=False)
+    for steps in (3, 4):
+        api.resume(run, overrides=[f"train.steps={steps}"], progress=False)
+    assert quality.main(argv(tmp_path, "trained", "--steps", "4", "--eval-only")) == 0
+    [row] = rows(tmp_path)
+    assert row["sittings"] == 3 and row["resumed"] is True and row["steps"] == 4
+    assert row["resume_cpus"] == row["cpu"]
+
+
 def test_eval_only_scores_a_run_trained_by_gankit_train(tmp_path, fake_scorer, capsys) -> None:
     """As the lead's headline run: `gankit train --set train.steps=N`, then quality.py
     --steps N --eval-only; a run not at the budget is refused in one sentence."""

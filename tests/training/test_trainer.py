@@ -71,6 +71,20 @@ def test_resume_matches_uninterrupted_run(tmp_path) -> None:
     assert steps == sorted(set(steps)), "resumed log must not duplicate rows"
 
 
+def test_each_resume_is_an_event_in_the_log(tmp_path) -> None:
+    """A run may take several sittings on different CPUs; the log says where each began."""
+    from gankit.cpu import cpu_model
+
+    _train(tmp_path, "run", 2)
+    _train(tmp_path, "run", 4, resume=True)
+    _train(tmp_path, "run", 6, resume=True)
+    log = (tmp_path / "run" / "metrics.jsonl").read_text()
+    rows = [json.loads(line) for line in log.splitlines()]
+    resumes = [r for r in rows if r.get("event") == "resume"]
+    assert [r["step"] for r in resumes] == [2, 4]
+    assert all(r["kind"] == "event" and r["cpu"] == cpu_model() for r in resumes)
+
+
 def test_existing_run_is_not_overwritten(tmp_path) -> None:
     _train(tmp_path, "run", 2)
     cfg = load_config("dcgan-fashion", tiny_overrides())

@@ -30,7 +30,7 @@ from torch import nn
 
 from gankit.atomic import atomic_write_text
 from gankit.config import Config, dump_yaml, to_dict
-from gankit.cpu import pick_device, usable_cores
+from gankit.cpu import cpu_model, has_native_bf16, pick_device, usable_cores
 from gankit.data import load_dataset
 from gankit.data.transforms import augment, to_float
 from gankit.errors import ConfigError
@@ -184,6 +184,9 @@ class Trainer:
             self.run.append_metrics({**event, **self.precision.summary()})
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
+            # A run may take several sittings, on different CPUs: the log says where each began.
+            self.run.append_metrics({"kind": "event", "event": "resume", "step": self.step,
+                                     "cpu": cpu_model(), "native_bf16": has_native_bf16()})
         self.events = (
             Broadcast(
                 [
