@@ -74,12 +74,14 @@ class StopAt(Subscriber):
 
 
 def test_steps_clear_the_recipes_minutes_and_epochs() -> None:
-    """best-cifar10 stops at 60 minutes, other recipes after some epochs: a budget replaces
+    """best-fashion stops at 30 minutes, other recipes after some epochs: a budget replaces
     every other length."""
-    assert load_config("best-cifar10").train.max_minutes == 60
+    assert load_config("best-fashion").train.max_minutes == 30
     assert load_config("dcgan-fashion").train.epochs
-    cfg = load_config("best-cifar10", quality.budget_overrides(100_000, None))
+    cfg = load_config("best-fashion", quality.budget_overrides(100_000, None))
     assert (cfg.train.steps, cfg.train.max_minutes, cfg.train.epochs) == (100_000, None, None)
+    cfg = load_config("best-cifar10", quality.budget_overrides(None, 60))
+    assert (cfg.train.steps, cfg.train.max_minutes, cfg.train.epochs) == (None, 60, None)
     cfg = load_config("dcgan-fashion", quality.budget_overrides(None, 20))
     assert (cfg.train.steps, cfg.train.max_minutes, cfg.train.epochs) == (None, 20, None)
 
