@@ -52,24 +52,37 @@ DATA_KEYS = (
     "train.fid_every=", "train.checkpoint_every=", "train.keep_checkpoints=", *SIZE_KEYS
 )
 # Full-table block -> the dataset its rows come from (matched as a substring of the label)
-TABLES = {"results-table": "fashion-mnist", "results-table:cifar10": "cifar10"}
+TABLES = {
+    "results-table": "fashion-mnist",
+    "results-table:cifar10": "cifar10",
+    "results-table:celeba": "celeba",
+}
 # Summary block -> dataset; its rows link to the dataset's full table.
 SUMMARIES = {
     "results-summary:fashion-mnist": "fashion-mnist",
     "results-summary:cifar10": "cifar10",
+    "results-summary:celeba": "celeba",
 }
 FULL_TABLE = {
     "fashion-mnist": "docs/results/fashion-mnist.md",
     "cifar10": "docs/results/cifar10.md",
+    "celeba": "docs/results/celeba.md",
 }
 # The recipes a summary shows, in this order: the best- recipe, then anchors.
 HEADLINE = {
     "fashion-mnist": ("best-fashion", "dcgan-fashion", "cgan-fashion", "wgan-gp-fashion"),
     "cifar10": ("best-cifar10", "dcgan-cifar10", "sngan-cifar10", "acgan-cifar10",
                 "wgan-gp-cifar10"),
+    "celeba": ("dcgan-celeba",),
 }  # fmt: skip
-# What the reports gankit reproduces measured (ANCHORS.md), shown beside the CIFAR-10 rows.
+# What the reports gankit reproduces measured (ANCHORS.md), shown beside the rows of these
+# datasets.
+WITH_REPORTS = ("cifar10", "celeba")
 REPORTED = {
+    "dcgan-celeba": (
+        "losses and grids only (no FID); Lucic et al. best 30.0 (WGAN-GP, all 202,599 faces,"
+        " 40 epochs)"
+    ),
     "dcgan-cifar10": "139 (Keras, 32 px, 200 epochs); 140.4 (PyTorch, 64 px)",
     "acgan-cifar10": "64.1 (64 px, batch 64)",
     "wgan-cifar10": "171.4 (50 epochs)",
@@ -296,7 +309,7 @@ def summary(rows: list[dict], dataset: str, *, where: Path = ROOT) -> str | None
     """The summary block: each headline recipe's best line (its longest budget, step budgets
     first, seeds together), its name linking to the full table. None when none was measured."""
     groups = seed_groups(latest_plain_rows(rows, dataset))
-    reports = dataset == "cifar10"
+    reports = dataset in WITH_REPORTS
     full = link(FULL_TABLE[dataset], where)
     lines = [
         "| recipe | budget | FID (N) | KID | precision | recall |"
@@ -322,7 +335,7 @@ def tables(rows: list[dict], where: Path = ROOT) -> dict[str, str]:
     for block, dataset in TABLES.items():
         chosen = latest_plain_rows(rows, dataset)
         if chosen:
-            out[block] = markdown(chosen, reports=dataset == "cifar10", where=where)
+            out[block] = markdown(chosen, reports=dataset in WITH_REPORTS, where=where)
     for block, dataset in SUMMARIES.items():
         text = summary(rows, dataset, where=where)
         if text is not None:

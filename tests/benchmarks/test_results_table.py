@@ -295,3 +295,17 @@ def test_keep_pictures_copies_grid_and_curve(tmp_path):
     kept = quality.keep_pictures(run, tmp_path / "grids", "t")
     assert Path(kept["grid"]).read_bytes() == b"grid"
     assert Path(kept["fid_curve"]).read_bytes() == b"curve"
+
+
+def test_a_celeba_row_gets_its_own_table_and_summary_beside_the_report():
+    rows = [
+        step_row("dcgan-celeba", 80.0, steps=1000, ref="celeba:test", n_gen=1000,
+                 overrides=["data.root=DIR", "train.precision=bf16"]),
+        row("dcgan-fashion", 40.0),
+    ]
+    made = table.tables(rows)
+    full, short = made["results-table:celeba"], made["results-summary:celeba"]
+    assert "dcgan-fashion" not in full and "dcgan-celeba" in full
+    assert "**80.00** (FID-1k)" in full and "1,000 steps" in full
+    assert "losses and grids only (no FID)" in full and "losses and grids only" in short
+    assert "(docs/results/celeba.md)" in short
