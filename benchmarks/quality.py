@@ -66,17 +66,24 @@ def budget_overrides(steps: int | None, minutes: float | None) -> list[str]:
     return [f"train.max_minutes={minutes:g}", "train.epochs=null", "train.steps=null"]
 
 
-def keep_pictures(run_dir: Path, grid_dir: Path, tag: str) -> dict[str, str]:
-    """Copy the run's final sample grid (and FID curve, if any) next to the results file.
+def keep_pictures(
+    run_dir: Path, grid_dir: Path, tag: str, *, animation: bool = False
+) -> dict[str, str]:
+    """Copy the run's final sample grid, loss curves and FID curve (if any), and with
+    ``animation`` its per-epoch animation, next to the results file.
 
-    Run directories are not committed; the results tables link these copies.
+    Run directories are not committed; the results pages link these copies. The animation is
+    asked for, not kept by default: it weighs a few hundred KB to a few MB per row.
     """
     grid_dir.mkdir(parents=True, exist_ok=True)
+    wanted = [("grid", "samples/final.png"), ("losses", "losses.png"), ("fid_curve", "fid.png")]
+    if animation:
+        wanted.append(("animation", "animation.gif"))
     kept = {}
-    for key, source in (("grid", "samples/final.png"), ("fid_curve", "fid.png")):
+    for key, source in wanted:
         src = run_dir / source
         if src.is_file():
-            dst = grid_dir / f"{tag}-{Path(source).stem}.png"
+            dst = grid_dir / f"{tag}-{Path(source).stem}{Path(source).suffix}"
             shutil.copyfile(src, dst)
             repo = HERE.parent
             kept[key] = str(dst.relative_to(repo)) if dst.is_relative_to(repo) else str(dst)
@@ -310,6 +317,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=None,
                     help="run directory (default runs/quality-<recipe>)")
     ap.add_argument("--results", type=Path, default=HERE / "results.jsonl")
+    ap.add_argument("--keep-animation", action="store_true",
+                    help="also keep the run's animation.gif beside its grid (for a results page)")
     ap.add_argument("--grids", type=Path, default=HERE / "grids",
                     help="where sample grids are kept")
     ap.add_argument(
@@ -348,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
     if history["sittings"] is None:  # trained by `gankit train`: its log counts the resumes
         history.update(logged_sittings(args.out))
     tag = run_tag(args.recipe, args.set, steps=args.steps, minutes=args.minutes)
-    pictures = keep_pictures(args.out, args.grids.resolve(), tag)
+    pictures = keep_pictures(args.out, args.grids.resolve(), tag, animation=args.keep_animation)
     started = time.perf_counter()
     scores = dict(score(args.out, facts["run"], fid_n=args.fid_n, precision=args.precision))
     if args.also_raw and facts["run"].used_ema:

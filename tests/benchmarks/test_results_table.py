@@ -292,9 +292,14 @@ def test_keep_pictures_copies_grid_and_curve(tmp_path):
     (run / "samples").mkdir(parents=True)
     (run / "samples" / "final.png").write_bytes(b"grid")
     (run / "fid.png").write_bytes(b"curve")
+    (run / "losses.png").write_bytes(b"losses")
+    (run / "animation.gif").write_bytes(b"gif")
     kept = quality.keep_pictures(run, tmp_path / "grids", "t")
     assert Path(kept["grid"]).read_bytes() == b"grid"
     assert Path(kept["fid_curve"]).read_bytes() == b"curve"
+    assert Path(kept["losses"]).read_bytes() == b"losses" and "animation" not in kept
+    kept = quality.keep_pictures(run, tmp_path / "grids", "t", animation=True)
+    assert Path(kept["animation"]).read_bytes() == b"gif" and kept["animation"].endswith(".gif")
 
 
 def test_a_celeba_row_gets_its_own_table_and_summary_beside_the_report():
