@@ -62,3 +62,10 @@ def test_unconditional_generator_is_refused(classifier) -> None:
     g.num_classes = 0
     with pytest.raises(MetricError, match="conditional generator"):
         class_accuracy(g, classifier, n=10)
+
+
+def test_a_generator_of_another_image_shape_is_one_sentence(classifier) -> None:
+    g = _ToyGenerator(True)
+    g.image_shape = (3, 32, 32)  # the classifier reads 1x16x16
+    with pytest.raises(MetricError, match=r"makes 3x32x32 images but the classifier reads 1x16x16"):
+        class_accuracy(g, classifier, n=10)

@@ -163,6 +163,15 @@ def class_accuracy(
         raise MetricError(
             "Class accuracy (cas) needs a conditional generator; this run has no labels."
         )
+    made = tuple(getattr(generator, "image_shape", ()))
+    reads = tuple(getattr(classifier, "image_shape", ()))
+    if made and reads and made != reads:  # e.g. synthetic data of another synthetic_shape
+        shape = "x".join
+        raise MetricError(
+            f"Class accuracy: the generator makes {shape(map(str, made))} images but the "
+            f"classifier reads {shape(map(str, reads))}; score against the dataset (and image "
+            "size) the generator was trained on."
+        )
     gen = torch.Generator().manual_seed(seed)
     z, y = draw_inputs(n, generator.z_dim, k, rng=gen, labels=torch.arange(n) % k)
     assert y is not None
