@@ -76,8 +76,8 @@ def test_trainer_refuses_before_joining_a_group_or_writing(monkeypatch, tmp_path
 @pytest.mark.ddp  # torchrun with two processes
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed unavailable")
 def test_torchrun_cli_gives_one_sentence_per_rank(tmp_path) -> None:
-    """``torchrun -m gankit train ... sync_bn=true`` on CPU: each rank prints the sentence and no
-    gankit traceback (torchrun then reports the failed workers in its own summary)."""
+    """``torchrun -m gankit train ... sync_bn=true`` on CPU: the sentence, from each rank that
+    gets to print it, and no gankit traceback (torchrun reports the failed workers itself)."""
     sets = tiny_overrides(**{"train.sync_bn": "true", "train.device": "cpu"})
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "gankit", "train", "dcgan-fashion", *[a for s in sets for a in ("--set", s)],
@@ -87,7 +87,11 @@ def test_torchrun_cli_gives_one_sentence_per_rank(tmp_path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
-    assert lines == [f"error: {SYNC_BN_ON_CPU}"] * 2, proc.stderr[-2000:]
+    # torchrun stops the other worker as soon as one exits non-zero, so on a busy CPU only the
+    # first may get to print: one or two lines, each the sentence.
+    assert lines and set(lines) == {f"error: {SYNC_BN_ON_CPU}"} and len(lines) <= 2, (
+        proc.stderr[-2000:]
+    )
     assert "SyncBatchNorm expected" not in proc.stderr
     package = str(Path(gankit.__file__).parent)
     assert package not in proc.stderr  # no frame of gankit's code in any traceback
