@@ -37,8 +37,9 @@ def test_keywords_reach_the_extractor_through_the_options(stub_extractor, monkey
     result = evaluate_generator(TinyGenerator(), metrics="kid", n=20, ref="toy:test",
                                 precision="bf16", protocol="clean", batch_size=7,
                                 extractor=stub_extractor, cache_dir=tmp_path)
-    # generated side: 3 batches of <= 7 at bf16; reference side: one cached pass in fp32
-    assert stub_extractor.precisions == ["bf16"] * 3 + ["fp32"]
-    assert stub_extractor.protocols == ["clean"] * 4
+    # generated side: 3 batches of <= 7 at bf16; reference side: the 20 images of the cached
+    # split, also in batches of <= 7, at fp32
+    assert stub_extractor.precisions == ["bf16"] * 3 + ["fp32"] * 3
+    assert stub_extractor.protocols == ["clean"] * 6
     assert result["feature_precision"] == "bf16" and result["protocol"] == "clean-pilbicubic299-v1"
     assert len(list(tmp_path.glob("*-clean-pilbicubic299-v1-fp32-*.npy"))) == 1

@@ -21,13 +21,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from gankit.atomic import atomic_write_with
 from gankit.cachedir import cache_root
 from gankit.data import parse_dataset_spec
 from gankit.data.folder import content_fingerprint
-from gankit.metrics.extractor import FEATURE_DIM, FeatureExtractor
+from gankit.metrics.extractor import FeatureExtractor, gather_features
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.options import DEFAULT_BATCH_SIZE, MetricOptions
 from gankit.metrics.preprocess import DEFAULT_PROTOCOL, protocol_version
@@ -107,31 +106,17 @@ def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
     images = load_split_images(spec, n, root)
     if options.progress:
         print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
-    result = FeatureSet(_features_with_progress(images, extractor, options, spec), spec)
+    size = options.batch_size
+    features = gather_features(
+        extractor, (images[i : i + size] for i in range(0, len(images), size)), total=len(images),
+        precision=options.precision, protocol=options.protocol,
+        progress_label=spec if options.progress else None,
+    )
+    result = FeatureSet(features, spec)
     mu, sigma = result.mu_sigma()
     atomic_write_with(features_path, lambda f: np.save(f, result.features))
     atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
     return result
-
-
-def _features_with_progress(
-    images: torch.Tensor, extractor: FeatureExtractor, options: MetricOptions, spec: str
-) -> np.ndarray:
-    """float32 ``[N, 2048]`` features of a split, a progress line per batch when asked: the
-    10,000 CIFAR-10 test images take tens of minutes on a CPU, which must not pass in silence."""
-    chunks: list[torch.Tensor] = []
-    done = 0
-    for chunk in extractor.iter_features(
-        images, batch_size=options.batch_size, precision=options.precision,
-        protocol=options.protocol,
-    ):
-        chunks.append(chunk)
-        done += len(chunk)
-        if options.progress:
-            print(f"gankit: {spec} features {done}/{len(images)}", file=sys.stderr)
-    if not chunks:
-        return np.zeros((0, FEATURE_DIM), dtype=np.float32)
-    return torch.cat(chunks).numpy().astype(np.float32, copy=False)
 
 
 def reference_features(

@@ -7,14 +7,13 @@ lines), and gather the batches into one float32 :class:`FeatureSet`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
 
 from gankit.errors import MetricError
-from gankit.metrics.extractor import FeatureExtractor
+from gankit.metrics.extractor import FeatureExtractor, gather_features
 from gankit.metrics.features import FeatureSet
 from gankit.metrics.options import MetricOptions
 from gankit.metrics.prefetch import prefetched
@@ -32,20 +31,12 @@ def _features_of(
     want_logits: bool,
 ) -> FeatureSet:
     """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
-    chunks: list[np.ndarray] = []
-    done = 0
-    for batch in batches:
-        chunks_of_batch = extractor.iter_features(
-            batch, batch_size=len(batch), precision=options.precision, protocol=options.protocol
-        )
-        for chunk in chunks_of_batch:
-            chunks.append(chunk.numpy())
-            done += len(chunk)
-        if options.progress:
-            print(f"gankit: {label} features {done}/{total}", file=sys.stderr)
-    if not chunks:
+    features = gather_features(
+        extractor, batches, total=total, precision=options.precision, protocol=options.protocol,
+        progress_label=label if options.progress else None,
+    )
+    if not len(features):
         raise MetricError(f"{label} produced no images to score.")
-    features = np.concatenate(chunks).astype(np.float32, copy=False)
     logits = extractor.logits(features) if want_logits else None
     return FeatureSet(features, label, logits)
 

@@ -18,7 +18,7 @@ import threading
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -272,6 +272,38 @@ class FeatureExtractor:
             f"FeatureExtractor(path={str(self.path)!r}, hash={self.hash!r}, "
             f"has_logits={self.has_logits}, device={str(self.device)!r})"
         )
+
+
+def gather_features(
+    extractor: FeatureExtractor,
+    batches: Iterable[torch.Tensor],
+    *,
+    total: int,
+    precision: str = "fp32",
+    protocol: str = DEFAULT_PROTOCOL,
+    progress_label: str | None = None,
+) -> np.ndarray:
+    """float32 ``[N, 2048]`` features of a stream of image batches, each run whole through
+    ``extractor.iter_features``.
+
+    With ``progress_label``, a line per batch on stderr (``gankit: LABEL features
+    done/total``): a 10,000-image reference set or sample takes tens of minutes on a CPU,
+    which must not pass in silence. One home for both the cached reference splits and the
+    generated samples, so the two print and gather alike.
+    """
+    chunks: list[torch.Tensor] = []
+    done = 0
+    for batch in batches:
+        for chunk in extractor.iter_features(
+            batch, batch_size=max(1, len(batch)), precision=precision, protocol=protocol
+        ):
+            chunks.append(chunk)
+            done += len(chunk)
+        if progress_label is not None:
+            print(f"gankit: {progress_label} features {done}/{total}", file=sys.stderr)
+    if not chunks:
+        return np.zeros((0, FEATURE_DIM), dtype=np.float32)
+    return torch.cat(chunks).numpy().astype(np.float32, copy=False)
 
 
 class _ScriptedRunner(torch.nn.Module):
