@@ -11,6 +11,9 @@ Blocks (``<!-- NAME:begin -->`` ... ``<!-- NAME:end -->``): the full tables ``re
 ``results-summary:fashion-mnist`` and ``results-summary:cifar10``, which hold the best row of
 a few headline recipes (the ``best-`` recipe and anchors), each linking to its full table.
 A file may hold any of them; links (sample grids, full tables) are written relative to it.
+``results-curve:RECIPE`` blocks render a recipe's FID curve from ``benchmarks/curves.jsonl``
+(``curve_points.py``): a line per seed, their mean and spread, and the recipe's step-budget
+FID-10k rows at the step they were scored.
 
 A row's budget is steps (the unit of every new result: the same command gives the same numbers
 on any CPU) or, for older rows, wall-clock minutes; a step row also says the minutes its
@@ -30,16 +33,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 from pathlib import Path
 
 from benchlib import load_rows
+from curve_points import latest_points
 
 from gankit.atomic import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+CURVES = HERE / "curves.jsonl"
+CURVE_BLOCK = re.compile(r"<!-- (results-curve:[\w.-]+):begin -->")
 BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
 # Network widths set smaller to fit the budget are said in the row (the px column), not hidden.
@@ -329,9 +336,61 @@ def summary(rows: list[dict], dataset: str, *, where: Path = ROOT) -> str | None
     return "\n".join(lines) if len(lines) > 2 else None
 
 
-def tables(rows: list[dict], where: Path = ROOT) -> dict[str, str]:
-    """Markdown of every block that has rows, by block name, for a file in folder ``where``."""
+def curve_cell(fids: list[float]) -> str:
+    """One seed's value, or the mean ± sample standard deviation of several."""
+    if len(fids) == 1:
+        return f"{fids[0]:.2f}"
+    return f"{statistics.fmean(fids):.2f} ± {statistics.stdev(fids):.2f}"
+
+
+def curve(points: list[dict], rows: list[dict], recipe: str) -> str | None:
+    """The FID curve of ``recipe``: steps as columns; a line per seed and protocol (N, Inception
+    precision), the mean ± spread of the seeds where two or more reached a step, and the
+    recipe's step-budget results rows (FID-10k) at their step. None when it has no points."""
+    chosen = latest_points(points, recipe)
+    if not chosen:
+        return None
+    finals = [g for g in seed_groups(latest_plain_rows(rows, dataset=""))
+              if g[0]["recipe"] == recipe and budget_of(g[0])[0] == "steps"]
+    steps = sorted({p["step"] for p in chosen} | {int(g[0]["steps"]) for g in finals})
+    lines = ["| steps | " + " | ".join(f"{s:,}" for s in steps) + " |",
+             "|---" * (len(steps) + 1) + "|"]
+    protocols = sorted({(p["fid_n"], p["fid_precision"]) for p in chosen},
+                       key=lambda np_: (np_[0], np_[1] != "fp32"))  # exact fp32 first
+    for n_gen, precision in protocols:
+        label = n_label(n_gen) + (", bf16 Inception" if precision == "bf16" else "")
+        these = [p for p in chosen if (p["fid_n"], p["fid_precision"]) == (n_gen, precision)]
+        by_seed: dict[int, dict[int, float]] = {}
+        for p in these:
+            by_seed.setdefault(p["seed"], {})[p["step"]] = float(p["fid"])
+        for seed, fids in sorted(by_seed.items()):
+            cells = [f"{fids[s]:.2f}" if s in fids else "" for s in steps]
+            lines.append(f"| seed {seed}, {label} | " + " | ".join(cells) + " |")
+        if len(by_seed) > 1:
+            cells = []
+            for s in steps:
+                values = [f[s] for f in by_seed.values() if s in f]
+                cells.append(curve_cell(values) if len(values) > 1 else "")
+            lines.append(f"| mean ± sd, {label} | " + " | ".join(cells) + " |")
+    for group in finals:
+        at = int(group[0]["steps"])
+        label = fid_label(group[0].get("n_gen"), precision=group[0].get("fid_precision") or "fp32")
+        seeds = ", ".join(str(seed_of(r)) for r in group)
+        cell = f"**{curve_cell([float(r['fid']) for r in group])}**"
+        cells = [cell if s == at else "" for s in steps]
+        lines.append(f"| {label} (seed{'s' if len(group) > 1 else ''} {seeds}) | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tables(rows: list[dict], where: Path = ROOT, points: list[dict] = ()) -> dict[str, str]:
+    """Markdown of every block that has rows, by block name, for a file in folder ``where``;
+    curve ``points`` (rows of ``benchmarks/curves.jsonl``) feed the curve blocks."""
     out = {}
+    for recipe in sorted({p["recipe"] for p in points}):
+        text = curve(points, rows, recipe)
+        if text is not None:
+            out[f"results-curve:{recipe}"] = text
     for block, dataset in TABLES.items():
         chosen = latest_plain_rows(rows, dataset)
         if chosen:
@@ -344,8 +403,9 @@ def tables(rows: list[dict], where: Path = ROOT) -> dict[str, str]:
 
 
 def blocks_in(text: str) -> list[str]:
-    """The known blocks whose two markers ``text`` holds."""
-    return [b for b in (*TABLES, *SUMMARIES) if all(m in text for m in markers(b))]
+    """The known blocks whose two markers ``text`` holds (curve blocks name their recipe)."""
+    names = [*TABLES, *SUMMARIES, *CURVE_BLOCK.findall(text)]
+    return [b for b in dict.fromkeys(names) if all(m in text for m in markers(b))]
 
 
 def block_text(text: str, block: str) -> str:
@@ -367,10 +427,14 @@ def write_table(readme: Path, text: str, table: str, block: str = "results-table
     atomic_write_text(readme, replace_block(text, table, block))
 
 
-def stale_blocks(path: Path, rows: list[dict]) -> tuple[list[str], str]:
-    """(the blocks of ``path`` that differ from ``rows``, the file's text with them filled)."""
+def stale_blocks(path: Path, rows: list[dict], points: list[dict] | None = None,
+                 ) -> tuple[list[str], str]:
+    """(the blocks of ``path`` that differ from ``rows`` and curve ``points`` (default: the
+    committed ``curves.jsonl``), the file's text with them filled)."""
     text = path.read_text(encoding="utf-8")
-    made = tables(rows, where=path.resolve().parent)
+    if points is None:
+        points = load_rows(CURVES) if CURVES.is_file() else []
+    made = tables(rows, where=path.resolve().parent, points=points)
     stale = [b for b in blocks_in(text) if b in made and block_text(text, b) != made[b]]
     for block in stale:
         text = replace_block(text, made[block], block)
@@ -380,6 +444,7 @@ def stale_blocks(path: Path, rows: list[dict]) -> tuple[list[str], str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", type=Path, default=HERE / "results.jsonl")
+    ap.add_argument("--curves", type=Path, default=CURVES)
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--check", metavar="FILE", nargs="+", type=Path,
                       help="fail when a results block of these files is stale")
@@ -387,9 +452,10 @@ def main(argv: list[str] | None = None) -> int:
                       help="fill every results block these files hold, in place")
     args = ap.parse_args(argv)
     rows = load_rows(args.results)
+    points = load_rows(args.curves) if args.curves.is_file() else []
     files = args.check or args.write
     if not files:
-        print("\n\n".join(f"<!-- {b} -->\n{t}" for b, t in tables(rows).items()))
+        print("\n\n".join(f"<!-- {b} -->\n{t}" for b, t in tables(rows, points=points).items()))
         return 0
     failed = False
     for path in files:
@@ -397,11 +463,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path} does not exist.", file=sys.stderr)
             return 1
         if not blocks_in(path.read_text(encoding="utf-8")):
-            names = ", ".join((*TABLES, *SUMMARIES))
+            names = ", ".join((*TABLES, *SUMMARIES, "results-curve:RECIPE"))
             print(f"{path} has no results block (<!-- NAME:begin --> ... <!-- NAME:end --> "
                   f"with NAME one of {names}).", file=sys.stderr)
             return 1
-        stale, text = stale_blocks(path, rows)
+        stale, text = stale_blocks(path, rows, points)
         if stale and args.write:
             atomic_write_text(path, text)
         elif stale:

@@ -14,7 +14,8 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
-SIBLINGS = ("benchlib", "peer_dcgan", "results_table")  # imported by other scripts: first
+# imported by other scripts, so loaded first, in this order (results_table imports curve_points)
+SIBLINGS = ("benchlib", "peer_dcgan", "curve_points", "results_table")
 
 
 def _load(name: str) -> ModuleType:

@@ -1,0 +1,99 @@
+"""FID curve points (benchmarks/curves.jsonl): read from a run's in-training evaluations or
+scored later, and rendered by results_table.py as a curve block."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.benchmarks.conftest import load_benchmark
+
+curve_points = load_benchmark("curve_points")
+table = load_benchmark("results_table")
+
+
+def point(seed: int, step: int, fid: float, **extra) -> dict:
+    base = {"recipe": "best-x", "seed": seed, "step": step, "images_seen": step * 32,
+            "fid_n": 2000, "fid": fid, "kid": 0.05, "fid_precision": "fp32",
+            "ref": "folder:test", "source": "training", "run": "r", "cpu": "CPU"}
+    return {**base, **extra}
+
+
+def write_run(path, seed: int, evals: list[tuple[int, float]]) -> None:
+    path.mkdir()
+    config = {"data": {"name": "folder"},
+              "train": {"seed": seed, "batch_size": 32, "fid_n": 2000, "fid_precision": "fp32",
+                        "fid_ref": "test"}}
+    (path / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = [{"kind": "train", "step": 1, "d_loss": 1.0}]
+    rows += [{"kind": "eval", "step": s, "fid": f, "kid": 0.0123456, "n_gen": 2000,
+              "feature_precision": "fp32", "ref": "folder:test"} for s, f in evals]
+    (path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_points_of_a_run_are_its_in_training_evaluations(tmp_path):
+    write_run(tmp_path / "run", 1, [(25000, 64.5312), (50000, 50.0)])
+    points = curve_points.points_of_run(tmp_path / "run", "best-x")
+    assert [(p["seed"], p["step"], p["images_seen"], p["fid"], p["kid"]) for p in points] == [
+        (1, 25000, 800000, 64.531, 0.01235), (1, 50000, 1600000, 50.0, 0.01235)]  # fmt: skip
+    assert {p["source"] for p in points} == {"training"}
+
+
+def test_from_run_appends_rows_and_refuses_a_folder_that_is_no_run(tmp_path, capsys):
+    write_run(tmp_path / "run", 0, [(10000, 65.81)])
+    curves = tmp_path / "curves.jsonl"
+    assert curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "run"),
+                              "--recipe", "best-x"]) == 0
+    rows = [json.loads(line) for line in curves.read_text().splitlines()]
+    assert [(r["step"], r["fid"]) for r in rows] == [(10000, 65.81)] and rows[0]["cpu"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match=r"not a run directory: config\.yaml is missing"):
+        curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "empty"),
+                           "--recipe", "best-x"])
+    write_run(tmp_path / "no-fid", 0, [])
+    assert curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "no-fid"),
+                              "--recipe", "best-x"]) == 1
+    assert "no in-training FID" in capsys.readouterr().err
+
+
+def test_the_newest_point_of_a_step_wins():
+    points = [point(0, 10000, 70.0), point(0, 10000, 65.81), point(0, 10000, 60.0, fid_n=10000)]
+    chosen = curve_points.latest_points(points)
+    assert [(p["fid_n"], p["fid"]) for p in chosen] == [(2000, 65.81), (10000, 60.0)]
+
+
+def test_curve_block_gives_each_seed_their_mean_and_the_final_rows():
+    points = [point(0, 10000, 65.81), point(0, 25000, 64.53), point(1, 25000, 60.53),
+              point(1, 50000, 50.0), point(0, 25000, 62.0, fid_precision="bf16"),
+              point(0, 5000, 1.0, recipe="other")]
+    finals = [
+        {"recipe": "best-x", "budget": "steps", "steps": 50000, "minutes": None, "fid": 37.0,
+         "n_gen": 10000, "seed": s, "ref": "folder:test", "data_root": "/d/cifar10-jpg",
+         "overrides": ["data.name=folder", f"train.seed={s}"]} for s in (0,)
+    ] + [{"recipe": "best-x", "budget": "steps", "steps": 50000, "minutes": None, "fid": 39.0,
+          "n_gen": 10000, "seed": 1, "ref": "folder:test", "data_root": "/d/cifar10-jpg",
+          "overrides": ["data.name=folder", "train.seed=1"]}]
+    lines = table.curve(points, finals, "best-x").splitlines()
+    assert lines[0] == "| steps | 10,000 | 25,000 | 50,000 |"
+    assert lines[2] == "| seed 0, FID-2k | 65.81 | 64.53 |  |"
+    assert lines[3] == "| seed 1, FID-2k |  | 60.53 | 50.00 |"
+    # mean 62.53, sample standard deviation |64.53 - 60.53| / sqrt(2) = 2.83; one seed: no mean
+    assert lines[4] == "| mean ± sd, FID-2k |  | 62.53 ± 2.83 |  |"
+    assert lines[5] == "| seed 0, FID-2k, bf16 Inception |  | 62.00 |  |"
+    assert lines[6] == "| FID-10k (seeds 0, 1) |  |  | **38.00 ± 1.41** |"
+    assert len(lines) == 7
+    assert table.curve(points, finals, "missing") is None
+
+
+def test_curve_blocks_are_found_by_recipe_and_filled(tmp_path):
+    page = tmp_path / "page.md"
+    begin, end = table.markers("results-curve:best-x")
+    page.write_text(f"x\n{begin}\nold\n{end}\n")
+    assert table.blocks_in(page.read_text()) == ["results-curve:best-x"]
+    stale, text = table.stale_blocks(page, [], [point(0, 10000, 65.81)])
+    assert stale == ["results-curve:best-x"]
+    assert "| seed 0, FID-2k | 65.81 |" in text and "old" not in text
+    page.write_text(text)
+    assert table.stale_blocks(page, [], [point(0, 10000, 65.81)])[0] == []
