@@ -72,3 +72,30 @@ def test_layout_errors(tmp_path):
     save_image(tmp_path / "cls" / "x.png", _rgb(4, 4, (0, 0, 0)))
     with pytest.raises(DataError, match=r"loose\.png"):
         load_dataset("folder", root=tmp_path)
+
+
+def test_images_cut_to_the_first_size_are_counted_on_every_load(tmp_path, capsys):
+    save_image(tmp_path / "a.png", _rgb(16, 16, (255, 0, 0)))
+    save_image(tmp_path / "b.png", _rgb(16, 16, (0, 255, 0)))
+    save_image(tmp_path / "c.png", _rgb(24, 20, (0, 0, 255)))
+    for _ in range(2):  # decoded, then served from the decode cache: said both times
+        assert load_dataset("folder", root=tmp_path).images.shape == (3, 3, 16, 16)
+        err = capsys.readouterr().err
+        assert "1 of 3 images" in err and "are not 16x16 like the first" in err
+    load_dataset("folder", root=tmp_path, image_size=8)  # the user chose the size: no warning
+    assert "warning" not in capsys.readouterr().err
+    (tmp_path / "c.png").unlink()
+    load_dataset("folder", root=tmp_path)
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_sideways_exif_photo_of_the_first_size_is_not_counted(tmp_path, capsys):
+    from PIL import Image
+
+    save_image(tmp_path / "a.png", _rgb(16, 12, (255, 0, 0)))  # 12 wide, 16 high
+    photo = Image.fromarray(_rgb(12, 16, (0, 255, 0)))  # stored 16 wide, 12 high...
+    exif = photo.getexif()
+    exif[0x0112] = 6  # ...and shown rotated 90 degrees: 12 wide, 16 high, like the first
+    photo.save(tmp_path / "b.jpg", exif=exif, quality=100)
+    assert load_dataset("folder", root=tmp_path).images.shape == (2, 3, 16, 12)
+    assert "warning" not in capsys.readouterr().err

@@ -65,6 +65,20 @@ def fit_box(width: int, height: int, target_h: int, target_w: int) -> tuple[int,
     return (0, top, width, top + new_h)
 
 
+EXIF_ORIENTATION = 0x0112
+_SIDEWAYS = (5, 6, 7, 8)  # orientations that swap width and height
+
+
+def oriented_size(path: Path) -> tuple[int, int]:
+    """(width, height) of an image as :func:`load_image` with ``exif=True`` sees it, read from
+    the header alone (no pixel decode)."""
+    with Image.open(path) as img:
+        width, height = img.size
+        if img.getexif().get(EXIF_ORIENTATION) in _SIDEWAYS:
+            return height, width
+    return width, height
+
+
 def load_image(
     path: Path,
     *,

@@ -11,8 +11,9 @@ A folder whose sub-folders are ``train/`` and ``test/`` (also ``valid/``, and th
 
 All images end up one size: ``image_size`` if given, else the first image's (in sorted order).
 Others are centre-cropped to that aspect ratio and resized (antialiased bilinear), so nothing is
-stretched. Channels: grey if every image is grey, else RGB (grey images are repeated). Hidden
-files and folders are ignored; unreadable files are reported by name. Class names are the
+stretched; without ``image_size``, every load says on stderr how many images were cut so.
+Channels: grey if every image is grey, else RGB (grey images are repeated). Hidden files and
+folders are ignored; unreadable files are reported by name. Class names are the
 union over all splits, so a class folder missing from ``test/`` does not shift the labels.
 
 Decoded pixels are cached (:mod:`gankit.data.image_cache`), keyed by every file's path, size
@@ -25,12 +26,13 @@ Registered as dataset ``folder`` (``data.root`` is the folder; aliases ``imagefo
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from gankit.data.dataset import ImageDataset
-from gankit.data.decode import decode_files, load_image, unreadable_error
+from gankit.data.decode import decode_files, load_image, oriented_size, unreadable_error
 from gankit.data.image_cache import cached_arrays, fingerprint
 from gankit.data.registry import DatasetSpec, Request, SplitRule, build_dataset, register_dataset
 from gankit.errors import DataError
@@ -184,22 +186,43 @@ def read_folder(
         size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
 
     def decode_all() -> dict[str, np.ndarray]:
-        images = _decode_folder(root, paths, size, workers)
+        images, reshaped = _decode_folder(root, paths, size, workers)
         return {"images": images, "labels": np.asarray(labels, dtype=np.int64),
-                "class_names": np.asarray(class_names, dtype=str)}
+                "class_names": np.asarray(class_names, dtype=str),
+                "reshaped": np.asarray(reshaped, dtype=np.int64)}
 
+    # "sizes": entries made before the count of reshaped images existed are decoded again
     arrays = cached_arrays(f"folder:{root.resolve()}:{split}", "folder", paths,
-                           {"size": size, "classes": class_names}, decode_all)
-    return arrays["images"], arrays["labels"], [str(c) for c in arrays["class_names"]]
+                           {"size": size, "classes": class_names, "sizes": 1}, decode_all)
+    images = arrays["images"]
+    reshaped = int(arrays["reshaped"])
+    if reshaped:
+        # Said on every load (a cached one too): a folder of mixed sizes is legal, but a user
+        # scoring or training on it should know that some images were cut.
+        print(f"gankit: warning: {reshaped:,} of {len(images):,} images in {root} ({split}) "
+              f"are not {images.shape[2]}x{images.shape[3]} like the first; they were "
+              "centre-cropped to its aspect ratio and resized. Set data.image_size to choose "
+              "the size yourself.", file=sys.stderr)
+    return images, arrays["labels"], [str(c) for c in arrays["class_names"]]
 
 
 def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
-                   workers: int | None) -> np.ndarray:
-    """Decode ``paths`` to one uint8 ``[N, C, H, W]`` array (first image fixes the size)."""
+                   workers: int | None) -> tuple[np.ndarray, int]:
+    """Decode ``paths`` to one uint8 ``[N, C, H, W]`` array (first image fixes the size), and
+    count the images cropped and resized to the first one's size (0 when ``size`` was given:
+    then resizing is what the user asked for)."""
     fix = "delete or replace them."
+    inferred = size is None
+    reshaped = np.zeros(len(paths), dtype=bool)
 
     def decode(path: Path, target: tuple[int, int] | None) -> np.ndarray:
         return load_image(path, size=target, exif=True)
+
+    def decode_counting(index: int, path: Path) -> np.ndarray:
+        assert size is not None
+        if inferred and oriented_size(path) != (size[1], size[0]):
+            reshaped[index] = True
+        return decode(path, size)
 
     if size is None:
         # The first readable image fixes the size of all others.
@@ -210,7 +233,7 @@ def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
         first = first_out[0]
         assert first is not None
         size = (first.shape[0], first.shape[1])
-    arrays, failed = decode_files(paths, lambda i, p: decode(p, size), workers=workers)
+    arrays, failed = decode_files(paths, decode_counting, workers=workers)
     if failed:
         raise unreadable_error(root, failed, fix)
     colour = any(a is not None and a.ndim == 3 for a in arrays)
@@ -220,7 +243,7 @@ def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
         assert array is not None
         out[i] = array.transpose(2, 0, 1) if array.ndim == 3 else array[None]  # grey -> repeat
         arrays[i] = None  # free as we go
-    return out
+    return out, int(reshaped.sum())
 
 
 def _root_of(request: Request) -> Path:
