@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import torch
+from benchlib import usable_cores
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -166,8 +167,10 @@ def gankit_trainer(workdir: Path, overrides: list[str]):
     return Trainer(cfg, workdir, force=True, progress=False)
 
 
-def precision_trainer(recipe: str, workdir: Path, precision: str):
-    """``recipe`` at its own architecture and batch on Fashion-MNIST-shaped synthetic data."""
+def precision_trainer(recipe: str, workdir: Path, precision: str,
+                      shape: tuple[int, int, int] = (1, 28, 28)):
+    """``recipe`` at its own architecture and batch on synthetic data of ``shape`` (default
+    Fashion-MNIST's; ``3,32,32`` for the CIFAR-10 recipes)."""
     from gankit.config import load_config
     from gankit.training.trainer import Trainer
 
@@ -175,7 +178,7 @@ def precision_trainer(recipe: str, workdir: Path, precision: str):
         recipe,
         [
             "data.name=synthetic",
-            "data.synthetic_shape=[1, 28, 28]",
+            f"data.synthetic_shape=[{shape[0]}, {shape[1]}, {shape[2]}]",
             "data.synthetic_n=4096",
             "data.synthetic_classes=10",
             "train.steps=1000000",
@@ -188,7 +191,8 @@ def precision_trainer(recipe: str, workdir: Path, precision: str):
     return Trainer(cfg, workdir, force=True, progress=False)
 
 
-def precision_table(recipes: list[str], repeats: int, steps: int) -> None:
+def precision_table(recipes: list[str], repeats: int, steps: int,
+                    shape: tuple[int, int, int] = (1, 28, 28)) -> None:
     """fp32 vs bf16 vs auto images/s per recipe, interleaved repeats, plus auto's probe."""
     from gankit import cpu
 
@@ -197,7 +201,7 @@ def precision_table(recipes: list[str], repeats: int, steps: int) -> None:
     for recipe in recipes:
         with tempfile.TemporaryDirectory() as tmp:
             trainers = {
-                name: precision_trainer(recipe, Path(tmp) / name, name)
+                name: precision_trainer(recipe, Path(tmp) / name, name, shape)
                 for name in ("fp32", "bf16", "auto")
             }
             auto = trainers["auto"].precision
@@ -264,11 +268,20 @@ def main() -> None:
         help="compare gankit's fp32, bf16 and auto precisions instead of the baseline",
     )
     ap.add_argument("--recipes", nargs="+", default=["dcgan-fashion", "best-fashion"])
+    ap.add_argument("--shape", default="1,28,28",
+                    help="C,H,W of the precision table's synthetic data (3,32,32 for CIFAR-10)")
     args = ap.parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)
+    try:
+        shape = tuple(int(v) for v in args.shape.split(","))
+        assert len(shape) == 3 and min(shape) > 0
+    except (ValueError, AssertionError):
+        ap.error(f"--shape {args.shape!r} is not C,H,W (three positive integers, e.g. 3,32,32)")
+    # the cores this process may use (taskset), not the machine's: a pinned run with more
+    # threads than cores measures contention, not the trainer
+    torch.set_num_threads(usable_cores())
     torch.manual_seed(0)
     if args.precision_table:
-        precision_table(args.recipes, args.repeats, args.steps)
+        precision_table(args.recipes, args.repeats, args.steps, shape)  # type: ignore[arg-type]
         return
 
     with tempfile.TemporaryDirectory() as tmp:
