@@ -62,14 +62,17 @@ def _score(
     gen: FeatureSet,
     reference: Callable[[int | None], FeatureSet],
     default_n_ref: int | None,
+    default_n_gen: int | None,
 ) -> dict[str, object]:
-    """Run each metric on the first N generated features and its reference set."""
+    """Run each metric on the first N generated features and its reference set: N is the
+    metric's size (``fid10k``) or, for an unsized name, the caller's ``default_n_gen`` (None:
+    every feature), never the largest size another requested metric asked for."""
     results: dict[str, object] = {}
     n_gen_used: set[int] = set()
     refs_used: dict[str, int] = {}
     kinds = [metric.kind.name for metric in requested]
     for metric in requested:
-        sub = gen.head(metric.n)
+        sub = gen.head(metric.n or default_n_gen)
         ref = None
         if metric.kind.needs_reference:
             n_ref = None if metric.full_reference else (metric.n or default_n_ref)
@@ -252,7 +255,7 @@ def _score_generator_features(
                 refs[count].labels = load_split_labels(ref, len(refs[count]), options.data_root)
         return refs[count]
 
-    results = _score(requested, gen, reference, n if n_ref is None else n_ref)
+    results = _score(requested, gen, reference, n if n_ref is None else n_ref, n)
     if ref_stats is not None:
         results.update(stats_result_fields(ref_stats, "ref"))
     return {**results, **_protocol_fields(extractor, options)}
@@ -338,7 +341,8 @@ def evaluate_images(
         for key, source in (("a", a), ("ref", b))
     }
     label_a, label_b = _label(a, "A"), _label(b, "B")
-    n_a = max((m.n for m in requested if m.n), default=n)
+    sizes = [m.n or n for m in requested]  # an unsized metric with no n reads every image
+    n_a = max(size for size in sizes if size is not None) if None not in sizes else None
     found_a = stats["a"]
     gen = found_a if found_a is not None else _source_features(
         a,
@@ -361,7 +365,7 @@ def evaluate_images(
                 ref_sets[count] = _source_features(b, count, extractor, options, label=label_b)
         return ref_sets[count]
 
-    results = _score(requested, gen, reference, n)
+    results = _score(requested, gen, reference, n, n)
     results["a"], results["n_a"] = label_a, len(gen)
     for key, found in stats.items():
         if found is not None:
