@@ -281,7 +281,9 @@ def _source_features(
     no logits are wanted), anything else read by :func:`load_image_set` and extracted."""
     if isinstance(source, str) and looks_like_dataset_spec(source) and not want_logits:
         return cached_features(source, count, extractor, options.for_reference())
-    images = load_image_set(source, count, data_root=options.data_root)  # type: ignore[arg-type]
+    images = load_image_set(  # a folder in its subset order: every smaller N is a prefix
+        source, count, data_root=options.data_root, shuffle_folder=True  # type: ignore[arg-type]
+    )
     return image_features(images, extractor, options, label=label, want_logits=want_logits)
 
 
