@@ -11,8 +11,9 @@ import pytest
 import torch
 from PIL import Image
 
+from gankit.errors import MetricError
 from gankit.metrics import cache as cache_module
-from gankit.metrics.evaluate import evaluate_generator, evaluate_images
+from gankit.metrics.evaluate import evaluate_generator, evaluate_images, save_source_stats
 
 from .test_evaluate import TinyGenerator
 
@@ -107,3 +108,25 @@ def test_a_folder_path_scores_like_its_folder_spec(stub_extractor, tmp_path):
     by_spec = evaluate_images(a, "folder:train", metrics=["kid"], extractor=stub_extractor,
                               data_root=folder, cache_dir=tmp_path / "stats")
     assert by_path["kid"] == pytest.approx(by_spec["kid"], rel=1e-6)
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_n_below_one_is_one_sentence_not_a_silently_shorter_set(stub_extractor, tmp_path, n):
+    a, b = _images(0, 20), _images(1, 20)
+    np.save(tmp_path / "a.npy", a)
+    with pytest.raises(MetricError, match=f"n must be at least 1, got {n}"):
+        evaluate_images(a, b, metrics="fid", n=n, extractor=stub_extractor)
+    with pytest.raises(MetricError, match=f"n must be at least 1, got {n}"):
+        save_source_stats(tmp_path / "a.npy", tmp_path / "s.npz", n=n, extractor=stub_extractor)
+    assert not (tmp_path / "s.npz").exists()
+
+
+def test_cli_fid_with_a_negative_n_exits_with_one_sentence(tmp_path, capsys):
+    from gankit.cli import main
+
+    np.save(tmp_path / "a.npy", _images(0, 20))
+    np.save(tmp_path / "b.npy", _images(1, 20))
+    code = main(["fid", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--n", "-5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "error: n must be at least 1, got -5" in err
+    assert "Traceback" not in err

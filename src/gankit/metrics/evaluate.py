@@ -45,6 +45,12 @@ def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
     return list({metric.name: metric for metric in map(get_metric, names)}.values())
 
 
+def _check_n(n: int | None, name: str = "n") -> None:
+    """Refuse an image count below 1 (``images[:-5]`` would silently drop the last five)."""
+    if n is not None and n < 1:
+        raise MetricError(f"{name} must be at least 1, got {n}; it is how many images to use.")
+
+
 def _check_extractor(requested: list[Metric], extractor: FeatureExtractor) -> None:
     """Fail before any image is generated when a metric needs what the extractor lacks."""
     if any(m.kind.needs_logits for m in requested) and not extractor.has_logits:
@@ -173,6 +179,7 @@ def evaluate_generator(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n_ref, "n_ref")
     requested = _resolve(metrics)
     on_features = [m for m in requested if not m.kind.takes_generator]
     on_generator = [m for m in requested if m.kind.takes_generator]
@@ -318,6 +325,7 @@ def evaluate_images(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n)
     requested = _resolve(metrics)
     if any(m.kind.takes_generator for m in requested):
         names = ", ".join(m.name for m in requested if m.kind.takes_generator)
@@ -403,6 +411,7 @@ def save_source_stats(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n)
     if is_stats_file(source):
         raise MetricError(f"{os.fspath(source)} is already a statistics file; copy it instead.")
     if Path(os.fspath(out)).suffix != ".npz":
