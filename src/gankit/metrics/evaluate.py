@@ -45,6 +45,12 @@ def _resolve(metrics: str | Sequence[str]) -> list[Metric]:
     return list({metric.name: metric for metric in map(get_metric, names)}.values())
 
 
+def _check_n(n: int | None, name: str = "n") -> None:
+    """Refuse an image count below 1 (``images[:-5]`` would silently drop the last five)."""
+    if n is not None and n < 1:
+        raise MetricError(f"{name} must be at least 1, got {n}; it is how many images to use.")
+
+
 def _check_extractor(requested: list[Metric], extractor: FeatureExtractor) -> None:
     """Fail before any image is generated when a metric needs what the extractor lacks."""
     if any(m.kind.needs_logits for m in requested) and not extractor.has_logits:
@@ -62,14 +68,17 @@ def _score(
     gen: FeatureSet,
     reference: Callable[[int | None], FeatureSet],
     default_n_ref: int | None,
+    default_n_gen: int | None,
 ) -> dict[str, object]:
-    """Run each metric on the first N generated features and its reference set."""
+    """Run each metric on the first N generated features and its reference set: N is the
+    metric's size (``fid10k``) or, for an unsized name, the caller's ``default_n_gen`` (None:
+    every feature), never the largest size another requested metric asked for."""
     results: dict[str, object] = {}
     n_gen_used: set[int] = set()
     refs_used: dict[str, int] = {}
     kinds = [metric.kind.name for metric in requested]
     for metric in requested:
-        sub = gen.head(metric.n)
+        sub = gen.head(metric.n or default_n_gen)
         ref = None
         if metric.kind.needs_reference:
             n_ref = None if metric.full_reference else (metric.n or default_n_ref)
@@ -170,6 +179,7 @@ def evaluate_generator(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n_ref, "n_ref")
     requested = _resolve(metrics)
     on_features = [m for m in requested if not m.kind.takes_generator]
     on_generator = [m for m in requested if m.kind.takes_generator]
@@ -252,7 +262,7 @@ def _score_generator_features(
                 refs[count].labels = load_split_labels(ref, len(refs[count]), options.data_root)
         return refs[count]
 
-    results = _score(requested, gen, reference, n if n_ref is None else n_ref)
+    results = _score(requested, gen, reference, n if n_ref is None else n_ref, n)
     if ref_stats is not None:
         results.update(stats_result_fields(ref_stats, "ref"))
     return {**results, **_protocol_fields(extractor, options)}
@@ -278,7 +288,9 @@ def _source_features(
     no logits are wanted), anything else read by :func:`load_image_set` and extracted."""
     if isinstance(source, str) and looks_like_dataset_spec(source) and not want_logits:
         return cached_features(source, count, extractor, options.for_reference())
-    images = load_image_set(source, count, data_root=options.data_root)  # type: ignore[arg-type]
+    images = load_image_set(  # a folder in its subset order: every smaller N is a prefix
+        source, count, data_root=options.data_root, shuffle_folder=True  # type: ignore[arg-type]
+    )
     return image_features(images, extractor, options, label=label, want_logits=want_logits)
 
 
@@ -313,6 +325,7 @@ def evaluate_images(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n)
     requested = _resolve(metrics)
     if any(m.kind.takes_generator for m in requested):
         names = ", ".join(m.name for m in requested if m.kind.takes_generator)
@@ -338,7 +351,8 @@ def evaluate_images(
         for key, source in (("a", a), ("ref", b))
     }
     label_a, label_b = _label(a, "A"), _label(b, "B")
-    n_a = max((m.n for m in requested if m.n), default=n)
+    sizes = [m.n or n for m in requested]  # an unsized metric with no n reads every image
+    n_a = max(size for size in sizes if size is not None) if None not in sizes else None
     found_a = stats["a"]
     gen = found_a if found_a is not None else _source_features(
         a,
@@ -361,7 +375,7 @@ def evaluate_images(
                 ref_sets[count] = _source_features(b, count, extractor, options, label=label_b)
         return ref_sets[count]
 
-    results = _score(requested, gen, reference, n)
+    results = _score(requested, gen, reference, n, n)
     results["a"], results["n_a"] = label_a, len(gen)
     for key, found in stats.items():
         if found is not None:
@@ -397,6 +411,7 @@ def save_source_stats(
         cache_dir=cache_dir,
         progress=progress,
     )
+    _check_n(n)
     if is_stats_file(source):
         raise MetricError(f"{os.fspath(source)} is already a statistics file; copy it instead.")
     if Path(os.fspath(out)).suffix != ".npz":

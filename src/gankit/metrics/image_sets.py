@@ -97,6 +97,7 @@ def load_image_set(
     n: int | None = None,
     *,
     data_root: str | os.PathLike[str] | None = None,
+    shuffle_folder: bool = False,
 ) -> torch.Tensor:
     """uint8 ``[N, C, H, W]`` images from a folder, ``.npz`` / ``.npy`` file, array or dataset spec.
 
@@ -104,7 +105,9 @@ def load_image_set(
     ``images``, ``x`` or ``arr_0``, else the first one. ``n`` keeps the first ``n`` images (of
     a folder: of the fixed permutation of :func:`~gankit.metrics.splits.subset_order`, since a
     folder is read class by class); ``data_root`` is where dataset specs are looked up
-    (default: ``gankit.data``'s search).
+    (default: ``gankit.data``'s search). ``shuffle_folder`` puts a folder in that permutation
+    whatever ``n`` (the scoring path: the first k images of any load are then the k-image
+    subset, as for a ``folder:SPLIT`` spec, so one load serves every smaller N).
     """
     if isinstance(source, torch.Tensor):
         source = source.detach().cpu().numpy()
@@ -115,7 +118,8 @@ def load_image_set(
         path = Path(text).expanduser()
         if path.is_dir():
             images = torch.from_numpy(np.ascontiguousarray(_read_folder(path)))
-            if n is not None and n < len(images):  # files are sorted, often class by class
+            # files are sorted, often class by class
+            if shuffle_folder or (n is not None and n < len(images)):
                 images = images[subset_order(len(images))]
         elif path.is_file() and path.suffix in (".npz", ".npy"):
             images = _array_to_nchw(_read_array_file(path), str(path))
