@@ -113,6 +113,16 @@ def test_smaller_n_is_the_head_of_a_larger_cached_entry(fake_split, stub_extract
     assert stub_extractor.calls == before + 2  # another split or precision is not a substitute
 
 
+def test_a_split_named_like_a_size_is_served_from_its_own_larger_entry(
+    fake_split, stub_extractor, tmp_path
+):
+    # a split whose name holds "-n12-" (a folder called "faces-n12-crop", say) must still find
+    # its 30-image entry for N = 12: the key is cut at its last "-n12-", not its first
+    reference_features("faces-n12-crop:test", 30, stub_extractor, cache_dir=tmp_path)
+    small = reference_features("faces-n12-crop:test", 12, stub_extractor, cache_dir=tmp_path)
+    assert stub_extractor.calls == 1 and len(small) == 12
+
+
 def test_whole_split_entry_serves_any_n(fake_split, stub_extractor, tmp_path):
     reference_features("mnist:train", None, stub_extractor, cache_dir=tmp_path)
     assert len(reference_features("mnist:train", 7, stub_extractor, cache_dir=tmp_path)) == 7

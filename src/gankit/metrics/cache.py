@@ -149,7 +149,8 @@ def _head_of_larger_entry(folder: Path, key: str, n: int, label: str) -> Feature
     Entries hold the *first* N images of a split, so the first n rows of a larger entry are
     exactly the n-image reference: FID-2k after FID-10k costs no Inception pass.
     """
-    prefix, suffix = key.split(f"-n{n}-", 1)
+    # the split's name comes first and may itself hold "-n5-"; what follows N never does
+    prefix, suffix = key.rsplit(f"-n{n}-", 1)
     for features_path in sorted(folder.glob(f"{glob_escape(prefix)}-n*-{glob_escape(suffix)}.npy")):
         size = features_path.name[len(prefix) + 2 : -len(suffix) - 5]
         if size != "all" and not (size.isdigit() and int(size) > n):
