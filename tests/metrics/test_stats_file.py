@@ -128,6 +128,21 @@ def test_another_protocol_is_an_error_and_other_weights_a_warning(tmp_path, imag
         evaluate_images(a, path, extractor=stub_extractor)
 
 
+def test_a_stats_file_of_the_other_inception_precision_warns(tmp_path, images, stub_extractor):
+    # bf16 features read FID 1-2% off fp32 ones: the file says which it holds, the score warns
+    a, _ = images
+    path = tmp_path / "s.npz"
+    mu, sigma = pytorch_fid_stats(stub_extractor.features(torch.from_numpy(a)))
+    write_stats(path, mu, sigma, n=40, protocol=PROTOCOL_VERSION,
+                extractor=stub_extractor.hash, feature_precision="bf16")
+    with pytest.warns(UserWarning, match="holds bf16 Inception features.*extracts fp32"):
+        evaluate_images(a, path, extractor=stub_extractor)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_images(a, path, extractor=stub_extractor, precision="bf16")
+    assert not [w for w in caught if "Inception features" in str(w.message)]
+
+
 def test_bad_stats_files_name_the_problem(tmp_path):
     np.savez(tmp_path / "bad.npz", mu=np.zeros(4), sigma=np.zeros((3, 3)))
     with pytest.raises(MetricError, match="mu \\[D\\] and sigma \\[D, D\\]"):

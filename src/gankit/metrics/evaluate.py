@@ -231,7 +231,12 @@ def _score_generator_features(
     """The Inception-feature metrics of :func:`evaluate_generator`."""
     _check_extractor(requested, extractor)
     ref_stats = stats_side(
-        ref, requested, reference=True, protocol=options.version, extractor_hash=extractor.hash
+        ref,
+        requested,
+        reference=True,
+        protocol=options.version,
+        extractor_hash=extractor.hash,
+        feature_precision=options.precision,
     )
     n_gen = max(metric.n or n for metric in requested)
     if n_gen < 2:
@@ -347,6 +352,7 @@ def evaluate_images(
             reference=key == "ref",
             protocol=options.version,
             extractor_hash=extractor.hash,
+            feature_precision=options.precision,
         )
         for key, source in (("a", a), ("ref", b))
     }

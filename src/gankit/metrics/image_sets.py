@@ -3,9 +3,10 @@ a dataset spec, always as uint8 ``[N, C, H, W]``.
 
 Folders are read by :func:`gankit.data.folder.read_folder`, the reader training uses: the same
 image extensions, a threaded decode and the decoded-image cache (a second score of one folder
-decodes nothing). Every image of the folder is read, whatever its layout (flat, class
-sub-folders, or train/test splits); images of another size than the first are centre-cropped
-and resized to it, as for training.
+decodes nothing). Every image of the folder is read in any of the layouts training reads (flat,
+class sub-folders, or train/test splits; loose images beside class sub-folders are refused, as
+for training, since one of the two is usually a mistake); images of another size than the first
+are centre-cropped and resized to it, as for training.
 """
 
 from __future__ import annotations

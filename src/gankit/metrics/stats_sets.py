@@ -71,6 +71,16 @@ def load_stats_set(
             UserWarning,
             stacklevel=2,
         )
+    if stats.feature_precision is not None and stats.feature_precision != feature_precision:
+        # bf16 Inception features read about 1-2% off fp32 ones: comparable to each other, not
+        # to a number computed the other way, so the user must know which side is which
+        warnings.warn(
+            f"{name} holds {stats.feature_precision} Inception features and this run extracts "
+            f"{feature_precision} ones; their FID is off by the difference between the two "
+            "(about 1-2%). Recompute the file with the same --precision for an exact score.",
+            UserWarning,
+            stacklevel=2,
+        )
     return StatsSet(stats, os.fspath(path))
 
 
@@ -92,6 +102,7 @@ def stats_side(
     reference: bool,
     protocol: str,
     extractor_hash: str,
+    feature_precision: str = "fp32",
 ) -> StatsSet | None:
     """``source`` as a :class:`StatsSet` if it is a statistics file, else None.
 
@@ -109,7 +120,9 @@ def stats_side(
         bad = [m.name for m in requested if not m.kind.gen_stats_ok]
     label = os.fspath(source)  # type: ignore[arg-type]
     check_stats_usable(bad, label, usable)
-    return load_stats_set(label, protocol=protocol, extractor_hash=extractor_hash)
+    return load_stats_set(
+        label, protocol=protocol, extractor_hash=extractor_hash, feature_precision=feature_precision
+    )
 
 
 def stats_result_fields(stats: StatsSet, prefix: str) -> dict[str, object]:
