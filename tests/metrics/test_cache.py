@@ -208,3 +208,17 @@ def test_folder_cache_key_carries_the_content_fingerprint():
     assert reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d",
                                content="aaaa") != reference_cache_key(
         "folder:test", 5, "h", "fp32", data_root="/d", content="bbbb")
+
+
+def test_a_cache_that_cannot_be_written_warns_and_keeps_the_score(fake_split, stub_extractor,
+                                                                  tmp_path):
+    # a read-only or full cache (here: a file where the cache folder should be) must not throw
+    # away a 30-minute Inception pass; it warns, and the next call computes again
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with pytest.warns(UserWarning, match="could not cache the reference features of mnist:train"):
+        first = reference_features("mnist:train", 12, stub_extractor, cache_dir=blocked / "stats")
+    assert len(first) == 12 and stub_extractor.calls == 1
+    with pytest.warns(UserWarning, match="could not cache"):
+        reference_features("mnist:train", 12, stub_extractor, cache_dir=blocked / "stats")
+    assert stub_extractor.calls == 2

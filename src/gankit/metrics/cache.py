@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -114,9 +115,26 @@ def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
     )
     result = FeatureSet(features, spec)
     mu, sigma = result.mu_sigma()
-    atomic_write_with(features_path, lambda f: np.save(f, result.features))
-    atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
+    _store(features_path, stats_path, result, mu, sigma)
     return result
+
+
+def _store(features_path: Path, stats_path: Path, result: FeatureSet, mu: np.ndarray,
+           sigma: np.ndarray) -> None:
+    """Cache what was computed; a cache that cannot be written (read-only, full) costs the next
+    run the Inception pass again, which is no reason to throw away this one's result."""
+    try:
+        features_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_with(features_path, lambda f: np.save(f, result.features))
+        atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
+    except OSError as exc:
+        warnings.warn(
+            f"could not cache the reference features of {result.label} in "
+            f"{features_path.parent} ({exc.strerror or exc}); the score is unaffected, but the "
+            "next one computes them again (set GANKIT_CACHE to a writable folder).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def reference_features(
