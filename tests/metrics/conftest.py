@@ -85,3 +85,19 @@ class StubExtractor:
 @pytest.fixture
 def stub_extractor():
     return StubExtractor()
+
+
+@pytest.fixture
+def fake_reference(monkeypatch):
+    """60 random 8x8 images standing in for any reference split (its first N for an N)."""
+    from gankit.metrics import cache as cache_module
+
+    images = torch.randint(
+        0, 256, (60, 1, 8, 8), generator=torch.Generator().manual_seed(1), dtype=torch.uint8
+    )
+    monkeypatch.setattr(
+        cache_module,
+        "load_split_images",
+        lambda spec, n=None, root=None: images if n is None else images[:n],
+    )
+    return images

@@ -6,7 +6,6 @@ import torch
 from PIL import Image
 
 from gankit.errors import MetricError
-from gankit.metrics import cache as cache_module
 from gankit.metrics.evaluate import evaluate_generator, evaluate_images
 from gankit.metrics.image_sets import load_image_set
 
@@ -121,19 +120,6 @@ class TinyGenerator(torch.nn.Module):
             assert y is None
             onehot = torch.zeros(len(z), 1)
         return torch.tanh(self.linear(torch.cat([z, onehot], 1))).view(-1, 1, 8, 8)
-
-
-@pytest.fixture
-def fake_reference(monkeypatch):
-    images = torch.randint(
-        0, 256, (60, 1, 8, 8), generator=torch.Generator().manual_seed(1), dtype=torch.uint8
-    )
-    monkeypatch.setattr(
-        cache_module,
-        "load_split_images",
-        lambda spec, n=None, root=None: images if n is None else images[:n],
-    )
-    return images
 
 
 def test_evaluate_generator_reports_values_n_and_reference(

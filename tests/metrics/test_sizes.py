@@ -8,11 +8,9 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from gankit.errors import MetricError
-from gankit.metrics import cache as cache_module
 from gankit.metrics.evaluate import evaluate_generator, evaluate_images, save_source_stats
 
 from .test_evaluate import TinyGenerator
@@ -23,19 +21,6 @@ def _quiet_small_n():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # FID from a few samples: expected here
         yield
-
-
-@pytest.fixture
-def reference_split(monkeypatch):
-    images = torch.randint(
-        0, 256, (60, 1, 8, 8), generator=torch.Generator().manual_seed(1), dtype=torch.uint8
-    )
-    monkeypatch.setattr(
-        cache_module,
-        "load_split_images",
-        lambda spec, n=None, root=None: images if n is None else images[:n],
-    )
-    return images
 
 
 def _class_sorted_folder(root, per_class: int = 8, classes: int = 4):
@@ -56,7 +41,7 @@ def _images(seed: int, n: int) -> np.ndarray:
 
 
 def test_unsized_fid_of_a_generator_uses_the_callers_n_beside_a_sized_metric(
-    reference_split, stub_extractor, tmp_path
+    fake_reference, stub_extractor, tmp_path
 ):
     generator = TinyGenerator()
     kwargs = dict(n=20, ref="toy:test", extractor=stub_extractor, cache_dir=tmp_path)
