@@ -32,6 +32,22 @@ def test_class_subfolders_mixed_sizes_and_modes(tmp_path):
     assert ds.images[2].unique().tolist() == [90]  # grey repeated to RGB
 
 
+def test_loose_images_beside_class_folders_are_refused_for_training_and_scoring(
+    tmp_path, capsys
+):
+    # one of the two layouts is usually a mistake (a stray export, an unzipped archive):
+    # training and `gankit fid` both refuse it in one sentence naming a loose file
+    save_image(tmp_path / "cat" / "a.png", _rgb(8, 8, (255, 0, 0)))
+    save_image(tmp_path / "stray.png", _rgb(8, 8, (0, 0, 255)))
+    with pytest.raises(DataError, match=r"mixes 1 loose images \(e.g. stray.png\) with class"):
+        load_dataset("folder", root=tmp_path)
+    from gankit.cli import main
+
+    assert main(["fid", str(tmp_path), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "stray.png" in err and "data.root" not in err and "Traceback" not in err
+
+
 def test_flat_grey_folder_is_unlabelled_and_resized(tmp_path):
     for k in range(3):
         save_image(tmp_path / f"{k}.png", np.full((10, 12), 40 * k, np.uint8))

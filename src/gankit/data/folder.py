@@ -76,8 +76,8 @@ def scan(root: Path) -> tuple[list[Path], list[int], list[str]]:
     if classes and top_files:
         raise DataError(
             f"{root} mixes {len(top_files)} loose images (e.g. {top_files[0].name}) with class "
-            "sub-folders; move the loose images into a class sub-folder or point data.root at "
-            "a folder with only one layout."
+            "sub-folders, so it is unclear whether it is labelled; move the loose images into a "
+            "class sub-folder, or use a folder with only one layout."
         )
     if classes:
         paths = [p for _, files in classes for p in files]
