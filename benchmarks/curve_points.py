@@ -82,8 +82,17 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
         "fid_n": results.get("n_gen", n), "fid": round(results["fid"], 3),
         "kid": None if results.get("kid") is None else round(results["kid"], 5),
         "fid_precision": results.get("feature_precision", precision),
-        "ref": results.get("ref", ref), "source": "eval", "run": Path(file).parent.name,
+        "ref": results.get("ref", ref), "source": "eval", "run": run_name(file),
     }
+
+
+def run_name(file: str) -> str:
+    """The run a scored file belongs to: RUN for ``RUN/checkpoints/step_N.pt`` (not
+    "checkpoints"), the folder holding an exported generator, or the shipped name."""
+    path = Path(file)
+    if file.startswith("pretrained:"):
+        return file
+    return path.parent.parent.name if path.parent.name == "checkpoints" else path.parent.name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,4 +136,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["latest_points", "load_rows", "point_key", "points_of_run", "score_point"]
+__all__ = ["latest_points", "load_rows", "point_key", "points_of_run", "run_name", "score_point"]

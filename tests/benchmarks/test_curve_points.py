@@ -58,6 +58,13 @@ def test_from_run_appends_rows_and_refuses_a_folder_that_is_no_run(tmp_path, cap
     assert "no in-training FID" in capsys.readouterr().err
 
 
+def test_a_scored_point_names_its_run_not_the_checkpoints_folder():
+    assert curve_points.run_name("runs/best-s1/checkpoints/step_0050000.pt") == "best-s1"
+    assert curve_points.run_name("runs/best-s1/checkpoints/last.pt") == "best-s1"
+    assert curve_points.run_name("benchmarks/curves/best-s0/step_0100000.safetensors") == "best-s0"
+    assert curve_points.run_name("pretrained:best-cifar10") == "pretrained:best-cifar10"
+
+
 def test_the_newest_point_of_a_step_wins():
     points = [point(0, 10000, 70.0), point(0, 10000, 65.81), point(0, 10000, 60.0, fid_n=10000)]
     chosen = curve_points.latest_points(points)
