@@ -228,8 +228,29 @@ def budget_label(group: Group, *, with_time: bool = True) -> str:
     seconds = mean(group, "train_s")
     if not with_time or seconds is None:
         return label
-    cpus = ", ".join(dict.fromkeys(str(r["cpu"]) for r in group if r.get("cpu")))
-    return f"{label} ({seconds / 60:,.0f} min{f' on {cpus}' if cpus else ''})"
+    cpus = list(dict.fromkeys(short_cpu(r["cpu"]) for r in group if r.get("cpu")))
+    split = any((r.get("sittings") or 1) > 1 for r in group)
+    if len(cpus) <= 1 and not split:
+        return f"{label} ({seconds / 60:,.0f} min{f' on {cpus[0]}' if cpus else ''})"
+    # minutes on different CPUs do not average: each seed says what it took and where
+    return f"{label} ({' / '.join(training_time(r) for r in group)})"
+
+
+def training_time(row: dict) -> str:
+    """``35 min on AMD EPYC``, or ``132 min in 2 sittings, the last on Intel Xeon`` for a run
+    resumed across sittings (the row knows the machine of its last sitting only)."""
+    minutes = f"{float(row['train_s']) / 60:,.0f} min" if row.get("train_s") else "time unknown"
+    cpu = short_cpu(row["cpu"]) if row.get("cpu") else "an unnamed CPU"
+    if (row.get("sittings") or 1) > 1:
+        return f"{minutes} in {row['sittings']} sittings, the last on {cpu}"
+    return f"{minutes} on {cpu}"
+
+
+def short_cpu(name: str) -> str:
+    """``Intel(R) Xeon(R) Processor`` -> ``Intel Xeon``: the model without trademark marks."""
+    for noise in ("(R)", "(TM)", "(tm)", " Processor", " CPU"):
+        name = name.replace(noise, "")
+    return " ".join(name.split())
 
 
 def n_label(n_gen: int | None) -> str:

@@ -90,7 +90,13 @@ def test_a_step_budget_says_its_steps_the_minutes_they_took_and_the_cpu():
             step_row("y", 30.0, steps=10_000)]  # fmt: skip
     lines = table.markdown(rows).splitlines()[2:]
     assert lines[0].startswith("| `y` | 10,000 steps")
-    assert "| 5,000 steps (412 min on A, B) |" in lines[1]
+    assert "| 5,000 steps (412 min on A / 412 min on B) |" in lines[1]  # per seed, not a mean
+    # a seed resumed on another machine says so; trademark marks are dropped from CPU names
+    rows = [step_row("x", 20.0, seed=0, train_s=2_100.0),
+            step_row("x", 22.0, seed=1, train_s=7_920.0, sittings=2,
+                     cpu="Intel(R) Xeon(R) Processor")]  # fmt: skip
+    assert ("| 100,000 steps (35 min on AMD EPYC 7B13 / 132 min in 2 sittings, the last on "
+            "Intel Xeon) |") in table.markdown(rows).splitlines()[2]
 
 
 def test_switching_off_in_training_fid_keeps_a_row_plain():
