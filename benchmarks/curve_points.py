@@ -89,9 +89,9 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
 def run_name(file: str) -> str:
     """The run a scored file belongs to: RUN for ``RUN/checkpoints/step_N.pt`` (not
     "checkpoints"), the folder holding an exported generator, or the shipped name."""
-    path = Path(file)
     if file.startswith("pretrained:"):
         return file
+    path = Path(file)
     return path.parent.parent.name if path.parent.name == "checkpoints" else path.parent.name
 
 

@@ -124,7 +124,6 @@ def _store(features_path: Path, stats_path: Path, result: FeatureSet, mu: np.nda
     """Cache what was computed; a cache that cannot be written (read-only, full) costs the next
     run the Inception pass again, which is no reason to throw away this one's result."""
     try:
-        features_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_with(features_path, lambda f: np.save(f, result.features))
         atomic_write_with(stats_path, lambda f: np.savez(f, mu=mu, sigma=sigma, n=len(result)))
     except OSError as exc:
