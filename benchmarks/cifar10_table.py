@@ -75,14 +75,20 @@ def round_steps(steps: int) -> int:
     return int(round(steps, -max(0, len(str(int(steps))) - 2)))
 
 
+# What a minute row set to fit its budget and its step budget must set again: the same steps at
+# another image size or width are a different (and several times slower) run.
+CARRIED_KEYS = (*SIZE_KEYS, "data.image_size=")
+
+
 def steps_from_rows(rows: list[dict], minutes: float) -> dict[str, dict]:
     """Per recipe, the step budget its newest plain ``minutes`` CIFAR-10 row reached: the
-    rounded steps, the CPU that reached them, and the network widths that row set."""
+    rounded steps, the CPU that reached them, and the image size and network widths that row
+    set."""
     found: dict[str, dict] = {}
     for row in rows:
         if (is_plain(row) and "cifar10" in dataset_of(row)
                 and budget_of(row) == ("minutes", minutes)):
-            widths = tuple(o for o in row.get("overrides") or [] if o.startswith(SIZE_KEYS))
+            widths = tuple(o for o in row.get("overrides") or [] if o.startswith(CARRIED_KEYS))
             found[row["recipe"]] = {"steps": round_steps(int(row["steps"])),
                                     "measured": int(row["steps"]),
                                     "cpu": row.get("cpu") or "unknown CPU", "extra": widths}

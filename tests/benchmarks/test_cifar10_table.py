@@ -67,24 +67,30 @@ def test_steps_from_rows_gives_each_recipe_the_steps_its_minute_row_reached(
         {"recipe": "sagan-cifar10", "minutes": 20, "steps": 768, "ref": "folder:test",
          "overrides": [*folder, "model.generator.width=32", "model.discriminator.width=32"],
          "data_root": "/x/cifar10-jpg", "cpu": "AMD EPYC"},
+        {"recipe": "acgan-cifar10", "minutes": 20, "steps": 5911, "ref": "folder:test",
+         "overrides": [*folder, "data.image_size=32"], "data_root": "/x/cifar10-jpg",
+         "cpu": "AMD EPYC"},  # its recipe is 64 px; the row ran at 32
         {"recipe": "wgan-cifar10", "minutes": 10, "steps": 1000, "overrides": folder,
          "ref": "folder:test", "data_root": "/x/cifar10-jpg"},  # another budget
     ]  # fmt: skip
     results = tmp_path / "results.jsonl"
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
     code = table.main([str(copy), "--recipes", "dcgan-cifar10", "sagan-cifar10",
-                       "--steps-from", "20", "--seeds", "0", "1", "--fid-n", "10000",
+                       "acgan-cifar10", "--steps-from", "20", "--seeds", "0", "1", "--fid-n", "10000",
                        "--results", str(results), "--dry-run"])  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert lines[:2] == [
+    assert lines[:3] == [
         "dcgan-cifar10: 3,100 steps (its 20-minute row reached 3,105 on AMD EPYC)",
-        "sagan-cifar10: 770 steps (its 20-minute row reached 768 on AMD EPYC)"]  # fmt: skip
-    commands = lines[2:]
-    assert len(commands) == 4
+        "sagan-cifar10: 770 steps (its 20-minute row reached 768 on AMD EPYC)",
+        "acgan-cifar10: 5,900 steps (its 20-minute row reached 5,911 on AMD EPYC)"]  # fmt: skip
+    commands = lines[3:]
+    assert len(commands) == 6
     assert "quality.py dcgan-cifar10 --steps 3100 --fid-n 10000" in commands[0]
     assert commands[1].endswith("dcgan-cifar10-3100steps-seed1")  # new run: neither flag
     assert "--set model.generator.width=32 --set model.discriminator.width=32" in commands[2]
+    assert "quality.py acgan-cifar10 --steps 5900" in commands[4]
+    assert "--set data.image_size=32" in commands[4] and "--set data.image_size=32" in commands[5]
     with pytest.raises(SystemExit, match=r"No plain 20-minute row for wgan-cifar10 in "):
         table.main([str(copy), "--recipes", "wgan-cifar10", "--steps-from", "20",
                     "--results", str(results), "--dry-run"])  # fmt: skip
