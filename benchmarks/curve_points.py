@@ -86,6 +86,21 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
     }
 
 
+def batch_size_of(file: str, recipe: str) -> int:
+    """The batch size behind a scored file's steps: the run's own ``config.yaml`` (beside the
+    file, or one folder up for ``RUN/checkpoints/step_N.pt``) when there is one, else the
+    recipe's. A fixed default would misstate images seen for every recipe not at batch 32."""
+    if not file.startswith("pretrained:"):
+        path = Path(file)
+        for config in (path.parent / "config.yaml", path.parent.parent / "config.yaml"):
+            if config.is_file():
+                run_config = yaml.safe_load(config.read_text(encoding="utf-8"))
+                return int(run_config["train"]["batch_size"])
+    from gankit.config import load_config
+
+    return load_config(recipe).train.batch_size
+
+
 def run_name(file: str) -> str:
     """The run a scored file belongs to: RUN for ``RUN/checkpoints/step_N.pt`` (not
     "checkpoints"), the folder holding an exported generator, or the shipped name."""
@@ -107,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--recipe", required=True)
     score.add_argument("--seed", type=int, required=True, help="the run's train.seed")
     score.add_argument("--step", type=int, required=True)
-    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument("--batch-size", type=int, default=None,
+                       help="default: the run's config.yaml, else the recipe's")
     score.add_argument("--n", type=int, default=2000)
     score.add_argument("--ref", default="folder:test")
     score.add_argument("--root")
@@ -123,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.file} does not exist.", file=sys.stderr)
             return 1
         points = [score_point(args.file, recipe=args.recipe, seed=args.seed, step=args.step,
-                              batch_size=args.batch_size, n=args.n, ref=args.ref,
+                              batch_size=args.batch_size or batch_size_of(args.file, args.recipe),
+                              n=args.n, ref=args.ref,
                               root=args.root, precision=args.precision)]
     facts = {"cpu": cpu_facts()["cpu"], "commit": git_commit()}
     for point in points:
@@ -136,4 +153,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["latest_points", "load_rows", "point_key", "points_of_run", "run_name", "score_point"]
+__all__ = [
+    "batch_size_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_name",
+    "score_point",
+]

@@ -76,8 +76,8 @@ def test_steps_from_rows_gives_each_recipe_the_steps_its_minute_row_reached(
     results = tmp_path / "results.jsonl"
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
     code = table.main([str(copy), "--recipes", "dcgan-cifar10", "sagan-cifar10",
-                       "acgan-cifar10", "--steps-from", "20", "--seeds", "0", "1", "--fid-n", "10000",
-                       "--results", str(results), "--dry-run"])  # fmt: skip
+                       "acgan-cifar10", "--steps-from", "20", "--seeds", "0", "1",
+                       "--fid-n", "10000", "--results", str(results), "--dry-run"])  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     assert lines[:3] == [

@@ -104,3 +104,16 @@ def test_curve_blocks_are_found_by_recipe_and_filled(tmp_path):
     assert "| seed 0, FID-2k | 65.81 |" in text and "old" not in text
     page.write_text(text)
     assert table.stale_blocks(page, [], [point(0, 10000, 65.81)])[0] == []
+
+
+def test_images_seen_come_from_the_run_or_the_recipe_not_a_fixed_batch(tmp_path):
+    run = tmp_path / "acgan-run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(yaml.safe_dump({"train": {"batch_size": 64}}))
+    checkpoint = str(run / "checkpoints" / "step_0005900.pt")
+    assert curve_points.batch_size_of(checkpoint, "best-cifar10") == 64  # the run's, not 32
+    (tmp_path / "exported").mkdir()
+    exported = str(tmp_path / "exported" / "g.safetensors")  # no config beside it
+    assert curve_points.batch_size_of(exported, "acgan-cifar10") == 64  # the recipe's
+    assert curve_points.batch_size_of(exported, "best-cifar10") == 32
+    assert curve_points.batch_size_of("pretrained:best-cifar10", "best-cifar10") == 32
