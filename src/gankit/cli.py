@@ -44,7 +44,11 @@ def _print_result(result: dict[str, Any], *, as_json: bool) -> None:
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """One line to stderr in a single write: under torchrun every rank prints the same error
+    to one pipe, and ``print`` writes the text and its newline separately, so two ranks' lines
+    could run together ("...CPU.error: ...")."""
+    sys.stderr.write(f"{msg}\n")
+    sys.stderr.flush()
 
 
 # ----------------------------------------------------------------------------- commands
