@@ -87,27 +87,25 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
 
 
 def batch_size_of(file: str, recipe: str) -> int:
-    """The batch size behind a scored file's steps: the run's own ``config.yaml`` (beside the
-    file, or one folder up for ``RUN/checkpoints/step_N.pt``) when there is one, else the
-    recipe's. A fixed default would misstate images seen for every recipe not at batch 32."""
-    if not file.startswith("pretrained:"):
-        path = Path(file)
-        for config in (path.parent / "config.yaml", path.parent.parent / "config.yaml"):
-            if config.is_file():
-                run_config = yaml.safe_load(config.read_text(encoding="utf-8"))
-                return int(run_config["train"]["batch_size"])
+    """The batch size behind a scored file's steps: its run's ``config.yaml`` when there is
+    one, else the recipe's. A fixed default would misstate images seen for every recipe not at
+    batch 32."""
     from gankit.config import load_config
 
-    return load_config(recipe).train.batch_size
+    config = None if file.startswith("pretrained:") else run_dir_of(file) / "config.yaml"
+    return load_config(str(config) if config and config.is_file() else recipe).train.batch_size
+
+
+def run_dir_of(file: str) -> Path:
+    """RUN for ``RUN/checkpoints/step_N.pt``, else the folder holding the file (an exported
+    generator beside its run's files)."""
+    path = Path(file)
+    return path.parent.parent if path.parent.name == "checkpoints" else path.parent
 
 
 def run_name(file: str) -> str:
-    """The run a scored file belongs to: RUN for ``RUN/checkpoints/step_N.pt`` (not
-    "checkpoints"), the folder holding an exported generator, or the shipped name."""
-    if file.startswith("pretrained:"):
-        return file
-    path = Path(file)
-    return path.parent.parent.name if path.parent.name == "checkpoints" else path.parent.name
+    """The run a scored file belongs to (not "checkpoints"), or the shipped name."""
+    return file if file.startswith("pretrained:") else run_dir_of(file).name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +152,6 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "batch_size_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_name",
-    "score_point",
+    "batch_size_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_dir_of",
+    "run_name", "score_point",
 ]
