@@ -124,7 +124,8 @@ def test_a_step_budget_trains_exactly_that_many_steps_and_its_row_says_so(
     assert row["budget"] == "steps" and row["steps"] == 3 and row["minutes"] is None
     assert row["images_seen"] == 3 * 8  # batch 8, one D step per G step
     assert row["train_s"] == round(state["wall_time"], 1) and state["wall_time"] > 0
-    assert row["img_per_s"] == pytest.approx(24 / state["wall_time"], rel=1e-3)
+    # the row keeps one decimal: on a busy CPU 24 images take seconds, so compare to 0.05
+    assert row["img_per_s"] == pytest.approx(24 / state["wall_time"], abs=0.05)
     assert row["seed"] == 0 and row["train_precision"] == "fp32"
     assert row["fid_precision"] == "fp32" and row["n_gen"] == 16
     assert row["ref"] == "synthetic:test" and row["image_size"] == [1, 28, 28]
