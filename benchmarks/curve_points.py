@@ -51,6 +51,7 @@ def points_of_run(run: Path, recipe: str) -> list[dict]:
             raise SystemExit(f"{run} is not a run directory: {path.name} is missing.")
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     train, data = config["train"], config["data"]
+    per_step = train["batch_size"] * config.get("objective", {}).get("n_critic", 1)
     points = []
     for line in log_path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -58,7 +59,7 @@ def points_of_run(run: Path, recipe: str) -> list[dict]:
             continue
         points.append({
             "recipe": recipe, "seed": train["seed"], "step": row["step"],
-            "images_seen": row["step"] * train["batch_size"],
+            "images_seen": row["step"] * per_step,
             "fid_n": row.get("n_gen", train["fid_n"]), "fid": round(row["fid"], 3),
             "kid": None if row.get("kid") is None else round(row["kid"], 5),
             "fid_precision": row.get("feature_precision", train["fid_precision"]),
@@ -68,7 +69,7 @@ def points_of_run(run: Path, recipe: str) -> list[dict]:
     return points
 
 
-def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int, n: int,
+def score_point(file: str, *, recipe: str, seed: int, step: int, images_per_step: int, n: int,
                 ref: str, root: str | None, precision: str) -> dict:
     """Score one checkpoint or exported generator with the in-training protocol: the noise
     is seeded by the run's ``seed``, as the trainer's evaluation seeds it with ``train.seed``,
@@ -78,7 +79,7 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
     results = evaluate(file, metrics="fid,kid", n=n, ref=ref, data_root=root,
                        precision=precision, seed=seed, record=False, progress=True)
     return {
-        "recipe": recipe, "seed": seed, "step": step, "images_seen": step * batch_size,
+        "recipe": recipe, "seed": seed, "step": step, "images_seen": step * images_per_step,
         "fid_n": results.get("n_gen", n), "fid": round(results["fid"], 3),
         "kid": None if results.get("kid") is None else round(results["kid"], 5),
         "fid_precision": results.get("feature_precision", precision),
@@ -86,14 +87,16 @@ def score_point(file: str, *, recipe: str, seed: int, step: int, batch_size: int
     }
 
 
-def batch_size_of(file: str, recipe: str) -> int:
-    """The batch size behind a scored file's steps: its run's ``config.yaml`` when there is
-    one, else the recipe's. A fixed default would misstate images seen for every recipe not at
-    batch 32."""
+def images_per_step_of(file: str, recipe: str) -> int:
+    """Real images the discriminator reads per generator step behind a scored file (batch size
+    times n_critic, as ``quality.py``'s rows count images seen): from its run's ``config.yaml``
+    when there is one, else the recipe's. A fixed default would misstate images seen for every
+    recipe not at batch 32 or with several critic steps."""
     from gankit.config import load_config
 
     config = None if file.startswith("pretrained:") else run_dir_of(file) / "config.yaml"
-    return load_config(str(config) if config and config.is_file() else recipe).train.batch_size
+    cfg = load_config(str(config) if config and config.is_file() else recipe)
+    return cfg.train.batch_size * cfg.objective.n_critic
 
 
 def run_dir_of(file: str) -> Path:
@@ -120,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--recipe", required=True)
     score.add_argument("--seed", type=int, required=True, help="the run's train.seed")
     score.add_argument("--step", type=int, required=True)
-    score.add_argument("--batch-size", type=int, default=None,
-                       help="default: the run's config.yaml, else the recipe's")
+    score.add_argument("--images-per-step", type=int, default=None,
+                       help="batch size x n_critic; default: the run's config.yaml, else the "
+                       "recipe's")
     score.add_argument("--n", type=int, default=2000)
     score.add_argument("--ref", default="folder:test")
     score.add_argument("--root")
@@ -137,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.file} does not exist.", file=sys.stderr)
             return 1
         points = [score_point(args.file, recipe=args.recipe, seed=args.seed, step=args.step,
-                              batch_size=args.batch_size or batch_size_of(args.file, args.recipe),
+                              images_per_step=args.images_per_step
+                              or images_per_step_of(args.file, args.recipe),
                               n=args.n, ref=args.ref,
                               root=args.root, precision=args.precision)]
     facts = {"cpu": cpu_facts()["cpu"], "commit": git_commit()}
@@ -152,6 +157,6 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "batch_size_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_dir_of",
+    "images_per_step_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_dir_of",
     "run_name", "score_point",
 ]

@@ -111,9 +111,28 @@ def test_images_seen_come_from_the_run_or_the_recipe_not_a_fixed_batch(tmp_path)
     (run / "checkpoints").mkdir(parents=True)
     (run / "config.yaml").write_text(yaml.safe_dump({"train": {"batch_size": 64}}))
     checkpoint = str(run / "checkpoints" / "step_0005900.pt")
-    assert curve_points.batch_size_of(checkpoint, "best-cifar10") == 64  # the run's, not 32
+    assert curve_points.images_per_step_of(checkpoint, "best-cifar10") == 64  # the run's
     (tmp_path / "exported").mkdir()
     exported = str(tmp_path / "exported" / "g.safetensors")  # no config beside it
-    assert curve_points.batch_size_of(exported, "acgan-cifar10") == 64  # the recipe's
-    assert curve_points.batch_size_of(exported, "best-cifar10") == 32
-    assert curve_points.batch_size_of("pretrained:best-cifar10", "best-cifar10") == 32
+    assert curve_points.images_per_step_of(exported, "acgan-cifar10") == 64  # the recipe's
+    assert curve_points.images_per_step_of(exported, "best-cifar10") == 32
+    assert curve_points.images_per_step_of("pretrained:best-cifar10", "best-cifar10") == 32
+
+
+def test_images_seen_count_every_critic_batch_as_the_results_rows_do(tmp_path):
+    """WGAN-GP reads 7 real batches of 64 per generator step; its rows say 450 steps are
+    201,600 images, so its curve points must too."""
+    (tmp_path / "exported").mkdir()
+    exported = str(tmp_path / "exported" / "g.safetensors")
+    assert curve_points.images_per_step_of(exported, "wgan-gp-cifar10") == 64 * 7
+    run = tmp_path / "wgan-run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(
+        yaml.safe_dump({"train": {"batch_size": 16}, "objective": {"n_critic": 5}}))
+    assert curve_points.images_per_step_of(str(run / "checkpoints" / "last.pt"), "x") == 80
+    write_run(tmp_path / "trained", 0, [(450, 250.0)])
+    config = yaml.safe_load((tmp_path / "trained" / "config.yaml").read_text())
+    config["objective"] = {"n_critic": 7}
+    (tmp_path / "trained" / "config.yaml").write_text(yaml.safe_dump(config))
+    [trained] = curve_points.points_of_run(tmp_path / "trained", "x")
+    assert trained["images_seen"] == 450 * 32 * 7
