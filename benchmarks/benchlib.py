@@ -95,6 +95,12 @@ def measure_usage() -> Iterator[Usage]:
         )
 
 
+def images_per_step(cfg: Any) -> int:
+    """Real images the discriminator reads per generator step (batch size x n_critic) of a
+    resolved config: what every result row and curve point calls images seen."""
+    return cfg.train.batch_size * cfg.objective.n_critic
+
+
 def run_tag(
     recipe: str, overrides: list[str], *, steps: int | None = None, minutes: float | None = None
 ) -> str:

@@ -21,8 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-from benchlib import append_row, cpu_facts, git_commit, load_rows
+from benchlib import append_row, cpu_facts, git_commit, images_per_step, load_rows
 
 HERE = Path(__file__).resolve().parent
 CURVES = HERE / "curves.jsonl"
@@ -49,21 +48,22 @@ def points_of_run(run: Path, recipe: str) -> list[dict]:
     for path in (config_path, log_path):
         if not path.is_file():
             raise SystemExit(f"{run} is not a run directory: {path.name} is missing.")
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    train, data = config["train"], config["data"]
-    per_step = train["batch_size"] * config.get("objective", {}).get("n_critic", 1)
+    from gankit.config import load_config
+
+    cfg = load_config(str(config_path))
+    train, per_step = cfg.train, images_per_step(cfg)
     points = []
     for line in log_path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row.get("kind") != "eval" or row.get("fid") is None:
             continue
         points.append({
-            "recipe": recipe, "seed": train["seed"], "step": row["step"],
+            "recipe": recipe, "seed": train.seed, "step": row["step"],
             "images_seen": row["step"] * per_step,
-            "fid_n": row.get("n_gen", train["fid_n"]), "fid": round(row["fid"], 3),
+            "fid_n": row.get("n_gen", train.fid_n), "fid": round(row["fid"], 3),
             "kid": None if row.get("kid") is None else round(row["kid"], 5),
-            "fid_precision": row.get("feature_precision", train["fid_precision"]),
-            "ref": row.get("ref", f"{data['name']}:{train['fid_ref']}"),
+            "fid_precision": row.get("feature_precision", train.fid_precision),
+            "ref": row.get("ref", f"{cfg.data.name}:{train.fid_ref}"),
             "source": "training", "run": run.name,
         })
     return points
@@ -95,8 +95,7 @@ def images_per_step_of(file: str, recipe: str) -> int:
     from gankit.config import load_config
 
     config = None if file.startswith("pretrained:") else run_dir_of(file) / "config.yaml"
-    cfg = load_config(str(config) if config and config.is_file() else recipe)
-    return cfg.train.batch_size * cfg.objective.n_critic
+    return images_per_step(load_config(str(config) if config and config.is_file() else recipe))
 
 
 def run_dir_of(file: str) -> Path:

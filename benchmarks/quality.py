@@ -39,7 +39,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import append_row, cpu_facts, cpu_share, git_commit, measure_usage, run_tag
+from benchlib import (
+    append_row,
+    cpu_facts,
+    cpu_share,
+    git_commit,
+    images_per_step,
+    measure_usage,
+    run_tag,
+)
 
 from gankit.errors import GankitError
 
@@ -209,7 +217,7 @@ def run_facts(run_dir: Path) -> dict[str, Any]:
     cfg = run.config
     step = run.step
     seconds = float(run.state.get("wall_time", 0.0))
-    per_step = cfg.train.batch_size * cfg.objective.n_critic
+    per_step = images_per_step(cfg)
     trained = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r.get("kind") == "train"]
     last = trained[-1] if trained else None
     epochs = last["epoch"] * step / last["step"] if last and last["step"] else None
