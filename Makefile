@@ -29,17 +29,13 @@ demo: setup
 	$(VENV)/bin/gankit sample runs/demo --n 64 --out runs/demo/sample_grid.png
 	@echo "Outputs: runs/demo (config.yaml, checkpoints/, metrics.jsonl, samples/, losses.png, report.html)"
 
-test: setup
-	$(PY) -m ruff check src tests benchmarks
-	$(VENV)/bin/lint-imports
+test: lint
 	$(PY) -m pytest
 
 # The inner loop: everything but the tests marked slow (Inception, subprocesses, torchrun,
 # the browser, every recipe; `-m inception`, `-m ddp`, `-m network` pick out why); under a
 # minute on a 2-core CPU, with no reinstall when pyproject.toml did not change.
-test-fast: setup
-	$(PY) -m ruff check src tests benchmarks
-	$(VENV)/bin/lint-imports
+test-fast: lint
 	$(PY) -m pytest -m "not slow"
 
 # The documentation site (README.md + docs/, mkdocs.yml); --strict fails on a broken link or
@@ -47,6 +43,8 @@ test-fast: setup
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -d site
 
-lint:
+# Lint rules, one formatting (`ruff format src tests benchmarks` applies it) and the layering.
+lint: setup
 	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
 	$(VENV)/bin/lint-imports

@@ -45,8 +45,15 @@ def cifar10_recipes() -> list[str]:
 
 
 def quality_command(
-    recipe: str, root: Path, *, fid_n: int, seed: int, runs: Path,
-    minutes: float | None = None, steps: int | None = None, extra: tuple[str, ...] = (),
+    recipe: str,
+    root: Path,
+    *,
+    fid_n: int,
+    seed: int,
+    runs: Path,
+    minutes: float | None = None,
+    steps: int | None = None,
+    extra: tuple[str, ...] = (),
 ) -> list[str]:
     """The ``quality.py`` command of one row (a seed other than 0 is an override of its own).
 
@@ -57,9 +64,18 @@ def quality_command(
     label = f"{steps}steps" if steps is not None else f"{minutes:g}min"
     out = runs / f"{recipe}-{label}-seed{seed}"
     command = [
-        sys.executable, str(HERE / "quality.py"), recipe, *budget, "--fid-n", str(fid_n),
-        "--set", "data.name=folder", "--set", f"data.root={root}",
-        "--set", "train.precision=fp32",
+        sys.executable,
+        str(HERE / "quality.py"),
+        recipe,
+        *budget,
+        "--fid-n",
+        str(fid_n),
+        "--set",
+        "data.name=folder",
+        "--set",
+        f"data.root={root}",
+        "--set",
+        "train.precision=fp32",
     ]
     for override in extra:
         command += ["--set", override]
@@ -86,19 +102,37 @@ def steps_from_rows(rows: list[dict], minutes: float) -> dict[str, dict]:
     set."""
     found: dict[str, dict] = {}
     for row in rows:
-        if (is_plain(row) and "cifar10" in dataset_of(row)
-                and budget_of(row) == ("minutes", minutes)):
+        if (
+            is_plain(row)
+            and "cifar10" in dataset_of(row)
+            and budget_of(row) == ("minutes", minutes)
+        ):
             widths = tuple(o for o in row.get("overrides") or [] if o.startswith(CARRIED_KEYS))
-            found[row["recipe"]] = {"steps": round_steps(int(row["steps"])),
-                                    "measured": int(row["steps"]),
-                                    "cpu": row.get("cpu") or "unknown CPU", "extra": widths}
+            found[row["recipe"]] = {
+                "steps": round_steps(int(row["steps"])),
+                "measured": int(row["steps"]),
+                "cpu": row.get("cpu") or "unknown CPU",
+                "extra": widths,
+            }
     return found
 
 
 def floor_command(root: Path) -> list[str]:
     """``gankit fid`` of 10,000 training images against the test split of the same copy."""
-    return [sys.executable, "-m", "gankit", "fid", "folder:train", "folder:test",
-            "--root", str(root), "--n", "10000", "--kid", "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "gankit",
+        "fid",
+        "folder:train",
+        "folder:test",
+        "--root",
+        str(root),
+        "--n",
+        "10000",
+        "--kid",
+        "--json",
+    ]
 
 
 def check_root(root: Path) -> None:
@@ -115,13 +149,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", type=Path, help="folder with train/ and test/")
     budget = ap.add_mutually_exclusive_group()
-    budget.add_argument("--minutes", type=float, default=None,
-                        help="training minutes per row (the default: 20)")
+    budget.add_argument(
+        "--minutes", type=float, default=None, help="training minutes per row (the default: 20)"
+    )
     budget.add_argument("--steps", type=int, default=None, help="generator steps per row")
-    budget.add_argument("--steps-from", type=float, default=None, metavar="MINUTES",
-                        help="each recipe at the steps its MINUTES-minute row reached")
-    ap.add_argument("--results", type=Path, default=HERE / "results.jsonl",
-                    help="the rows --steps-from reads")
+    budget.add_argument(
+        "--steps-from",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="each recipe at the steps its MINUTES-minute row reached",
+    )
+    ap.add_argument(
+        "--results", type=Path, default=HERE / "results.jsonl", help="the rows --steps-from reads"
+    )
     ap.add_argument("--fid-n", type=int, default=5000, help="generated images per FID")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--recipes", nargs="+", default=None, help="default: every -cifar10 recipe")
@@ -141,12 +182,17 @@ def main(argv: list[str] | None = None) -> int:
         budgets = steps_from_rows(load_rows(args.results), args.steps_from)
         missing = [r for r in recipes if r not in budgets]
         if missing:
-            raise SystemExit(f"No plain {args.steps_from:g}-minute row for {', '.join(missing)} "
-                             f"in {args.results}; give --steps N for them instead.")
+            raise SystemExit(
+                f"No plain {args.steps_from:g}-minute row for {', '.join(missing)} "
+                f"in {args.results}; give --steps N for them instead."
+            )
         for r in recipes:
             b = budgets[r]
-            print(f"{r}: {b['steps']:,} steps (its {args.steps_from:g}-minute row reached "
-                  f"{b['measured']:,} on {b['cpu']})", flush=True)
+            print(
+                f"{r}: {b['steps']:,} steps (its {args.steps_from:g}-minute row reached "
+                f"{b['measured']:,} on {b['cpu']})",
+                flush=True,
+            )
     minutes = args.minutes if args.minutes is not None else (
         20.0 if args.steps is None and args.steps_from is None else None)  # fmt: skip
     commands = [floor_command(args.root)] if args.floor else []
@@ -154,8 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         steps = budgets[r]["steps"] if budgets else args.steps
         extra = budgets[r]["extra"] if budgets else ()
         commands += [
-            quality_command(r, args.root, minutes=None if steps else minutes, steps=steps,
-                            fid_n=args.fid_n, seed=s, runs=args.runs, extra=extra)
+            quality_command(
+                r,
+                args.root,
+                minutes=None if steps else minutes,
+                steps=steps,
+                fid_n=args.fid_n,
+                seed=s,
+                runs=args.runs,
+                extra=extra,
+            )
             for s in args.seeds
         ]
     failed = 0
@@ -165,12 +219,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.perf_counter()
         code = subprocess.call(command)
-        print(f"[{number}/{len(commands)}] exit {code} after "
-              f"{(time.perf_counter() - started) / 60:.1f} min", flush=True)
+        print(
+            f"[{number}/{len(commands)}] exit {code} after "
+            f"{(time.perf_counter() - started) / 60:.1f} min",
+            flush=True,
+        )
         failed += code != 0
     if failed:
-        print(f"{failed} of {len(commands)} commands failed; their rows are missing.",
-              file=sys.stderr)
+        print(
+            f"{failed} of {len(commands)} commands failed; their rows are missing.", file=sys.stderr
+        )
     return 1 if failed else 0
 
 

@@ -57,33 +57,64 @@ def points_of_run(run: Path, recipe: str) -> list[dict]:
         row = json.loads(line)
         if row.get("kind") != "eval" or row.get("fid") is None:
             continue
-        points.append({
-            "recipe": recipe, "seed": train.seed, "step": row["step"],
-            "images_seen": row["step"] * per_step,
-            "fid_n": row.get("n_gen", train.fid_n), "fid": round(row["fid"], 3),
-            "kid": None if row.get("kid") is None else round(row["kid"], 5),
-            "fid_precision": row.get("feature_precision", train.fid_precision),
-            "ref": row.get("ref", f"{cfg.data.name}:{train.fid_ref}"),
-            "source": "training", "run": run.name,
-        })
+        points.append(
+            {
+                "recipe": recipe,
+                "seed": train.seed,
+                "step": row["step"],
+                "images_seen": row["step"] * per_step,
+                "fid_n": row.get("n_gen", train.fid_n),
+                "fid": round(row["fid"], 3),
+                "kid": None if row.get("kid") is None else round(row["kid"], 5),
+                "fid_precision": row.get("feature_precision", train.fid_precision),
+                "ref": row.get("ref", f"{cfg.data.name}:{train.fid_ref}"),
+                "source": "training",
+                "run": run.name,
+            }
+        )
     return points
 
 
-def score_point(file: str, *, recipe: str, seed: int, step: int, images_per_step: int, n: int,
-                ref: str, root: str | None, precision: str) -> dict:
+def score_point(
+    file: str,
+    *,
+    recipe: str,
+    seed: int,
+    step: int,
+    images_per_step: int,
+    n: int,
+    ref: str,
+    root: str | None,
+    precision: str,
+) -> dict:
     """Score one checkpoint or exported generator with the in-training protocol: the noise
     is seeded by the run's ``seed``, as the trainer's evaluation seeds it with ``train.seed``,
     so a point scored later equals the one training would have logged."""
     from gankit.api import evaluate
 
-    results = evaluate(file, metrics="fid,kid", n=n, ref=ref, data_root=root,
-                       precision=precision, seed=seed, record=False, progress=True)
+    results = evaluate(
+        file,
+        metrics="fid,kid",
+        n=n,
+        ref=ref,
+        data_root=root,
+        precision=precision,
+        seed=seed,
+        record=False,
+        progress=True,
+    )
     return {
-        "recipe": recipe, "seed": seed, "step": step, "images_seen": step * images_per_step,
-        "fid_n": results.get("n_gen", n), "fid": round(results["fid"], 3),
+        "recipe": recipe,
+        "seed": seed,
+        "step": step,
+        "images_seen": step * images_per_step,
+        "fid_n": results.get("n_gen", n),
+        "fid": round(results["fid"], 3),
         "kid": None if results.get("kid") is None else round(results["kid"], 5),
         "fid_precision": results.get("feature_precision", precision),
-        "ref": results.get("ref", ref), "source": "eval", "run": run_name(file),
+        "ref": results.get("ref", ref),
+        "source": "eval",
+        "run": run_name(file),
     }
 
 
@@ -122,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--recipe", required=True)
     score.add_argument("--seed", type=int, required=True, help="the run's train.seed")
     score.add_argument("--step", type=int, required=True)
-    score.add_argument("--images-per-step", type=int, default=None,
-                       help="batch size x n_critic; default: the run's config.yaml, else the "
-                       "recipe's")
+    score.add_argument(
+        "--images-per-step",
+        type=int,
+        default=None,
+        help="batch size x n_critic; default: the run's config.yaml, else the recipe's",
+    )
     score.add_argument("--n", type=int, default=2000)
     score.add_argument("--ref", default="folder:test")
     score.add_argument("--root")
@@ -139,11 +173,19 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(args.file).is_file() and not args.file.startswith("pretrained:"):
             print(f"{args.file} does not exist.", file=sys.stderr)
             return 1
-        points = [score_point(args.file, recipe=args.recipe, seed=args.seed, step=args.step,
-                              images_per_step=args.images_per_step
-                              or images_per_step_of(args.file, args.recipe),
-                              n=args.n, ref=args.ref,
-                              root=args.root, precision=args.precision)]
+        points = [
+            score_point(
+                args.file,
+                recipe=args.recipe,
+                seed=args.seed,
+                step=args.step,
+                images_per_step=args.images_per_step or images_per_step_of(args.file, args.recipe),
+                n=args.n,
+                ref=args.ref,
+                root=args.root,
+                precision=args.precision,
+            )
+        ]
     facts = {"cpu": cpu_facts()["cpu"], "commit": git_commit()}
     for point in points:
         append_row(args.curves, {**point, **facts})
@@ -156,6 +198,12 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "images_per_step_of", "latest_points", "load_rows", "point_key", "points_of_run", "run_dir_of",
-    "run_name", "score_point",
+    "images_per_step_of",
+    "latest_points",
+    "load_rows",
+    "point_key",
+    "points_of_run",
+    "run_dir_of",
+    "run_name",
+    "score_point",
 ]

@@ -143,9 +143,7 @@ def profile(
             extractor.features(warm, precision=p)  # type: ignore[attr-defined]
         if baseline is not None:
             baseline(inception_input(warm.cpu(), channels_last=False))
-        batches = seeded_batches(
-            generator, n, batch_size=args.batch, seed=args.seed, device=device
-        )
+        batches = seeded_batches(generator, n, batch_size=args.batch, seed=args.seed, device=device)
         while True:
             with shared.stage("generate"):
                 raw = next(batches, None)
@@ -164,9 +162,7 @@ def profile(
                         x = step(x)
             if baseline is not None:
                 for start in range(0, len(images), BASELINE_BATCH):
-                    x = inception_input(
-                        images[start : start + BASELINE_BATCH], channels_last=False
-                    )
+                    x = inception_input(images[start : start + BASELINE_BATCH], channels_last=False)
                     with shared.stage("torchscript_fp32_nchw_b50"):
                         baseline(x)
     per_image = {p: {k: v / n for k, v in clocks[p].seconds.items()} for p in precisions}
@@ -247,8 +243,11 @@ def overlap_check(
         f"img/s, overlapped {rates[True]:.2f} img/s ({rates[True] / rates[False]:.2f}x); "
         f"features identical: {identical}"
     )
-    return {"sequential_img_per_s": rates[False], "overlapped_img_per_s": rates[True],
-            "identical": identical}
+    return {
+        "sequential_img_per_s": rates[False],
+        "overlapped_img_per_s": rates[True],
+        "identical": identical,
+    }
 
 
 def statistics_cost(reference: object, n: int) -> dict[str, float]:
@@ -322,21 +321,33 @@ def parse_args() -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("run", nargs="?", help="run directory or checkpoint (default: --recipe)")
-    ap.add_argument("--recipe", default="dcgan-fashion",
-                    help="without RUN: time an untrained generator of this recipe")
+    ap.add_argument(
+        "--recipe",
+        default="dcgan-fashion",
+        help="without RUN: time an untrained generator of this recipe",
+    )
     ap.add_argument("--n", type=int, default=10_000, help="generated images of the full FID")
-    ap.add_argument("--precisions", default=None,
-                    help="comma list of fp32,bf16 (default: fp32, plus bf16 if the CPU has "
-                    "native bf16)")
+    ap.add_argument(
+        "--precisions",
+        default=None,
+        help="comma list of fp32,bf16 (default: fp32, plus bf16 if the CPU has native bf16)",
+    )
     ap.add_argument("--batch", type=int, default=200, help="generation and Inception batch")
     ap.add_argument("--profile-batches", type=int, default=2, help="batches in the profile")
     ap.add_argument("--repeats", type=int, default=2, help="interleaved overlap repeats")
-    ap.add_argument("--baseline", action="store_true",
-                    help="also time the TorchScript module as shipped (fp32, NCHW, batch 50)")
+    ap.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also time the TorchScript module as shipped (fp32, NCHW, batch 50)",
+    )
     ap.add_argument("--skip-full", action="store_true", help="leave out the end-to-end FID-N")
-    ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                    help="profile clock: wall (default), or cpu = process CPU seconds, for a "
-                    "busy machine (use with --threads 1)")
+    ap.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="profile clock: wall (default), or cpu = process CPU seconds, for a "
+        "busy machine (use with --threads 1)",
+    )
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--seed", type=int, default=0)
@@ -372,28 +383,43 @@ def main() -> int:
         )
         start = time.perf_counter()  # every precision scores against the fp32 reference
         reference = reference_features(ref, args.n, extractor, data_root=data_root)
-        print(f"fp32 reference features of {len(reference)} images: "
-              f"{time.perf_counter() - start:.1f} s (a cache read, or on a first run their "
-              "computation; never counted below)", flush=True)
+        print(
+            f"fp32 reference features of {len(reference)} images: "
+            f"{time.perf_counter() - start:.1f} s (a cache read, or on a first run their "
+            "computation; never counted below)",
+            flush=True,
+        )
         with cpu_share("the profile"):
             per_image = profile(generator, extractor, args, precisions)
         print_profile(per_image, precisions, args.clock)
         overlap = overlap_check(generator, extractor, args, precisions[-1])
         stats = statistics_cost(reference, args.n)
-        full = {} if args.skip_full else full_fid(
-            generator, extractor, args, ref, data_root, precisions, load_s
+        full = (
+            {}
+            if args.skip_full
+            else full_fid(generator, extractor, args, ref, data_root, precisions, load_s)
         )
     except GankitError as exc:
         print(f"fid_speed: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({
-            "cpu": cpu_model(), "native_bf16": native, "threads": torch.get_num_threads(),
-            "n": args.n, "profile_ms_per_image": {
-                p: {k: 1000 * v for k, v in d.items()} for p, d in per_image.items()
-            },
-            "overlap": overlap, "statistics": stats, "full": full, "inception_load_s": load_s,
-        }))
+        print(
+            json.dumps(
+                {
+                    "cpu": cpu_model(),
+                    "native_bf16": native,
+                    "threads": torch.get_num_threads(),
+                    "n": args.n,
+                    "profile_ms_per_image": {
+                        p: {k: 1000 * v for k, v in d.items()} for p, d in per_image.items()
+                    },
+                    "overlap": overlap,
+                    "statistics": stats,
+                    "full": full,
+                    "inception_load_s": load_s,
+                }
+            )
+        )
     return 0
 
 

@@ -29,13 +29,14 @@ def main() -> int:
         times = []
         for _ in range(2):
             start = time.perf_counter()
-            dataset = load_dataset("folder", args.split, root=args.root,
-                                   image_size=args.image_size)
+            dataset = load_dataset("folder", args.split, root=args.root, image_size=args.image_size)
             times.append(time.perf_counter() - start)
     shape = "x".join(str(v) for v in dataset.images.shape[1:])
-    print(f"{len(dataset):,} images ({shape}, {dataset.num_classes} classes) of "
-          f"folder:{args.split}: first load {times[0]:.1f} s (decode), second load "
-          f"{times[1]:.2f} s (cache), {times[0] / times[1]:.0f}x")
+    print(
+        f"{len(dataset):,} images ({shape}, {dataset.num_classes} classes) of "
+        f"folder:{args.split}: first load {times[0]:.1f} s (decode), second load "
+        f"{times[1]:.2f} s (cache), {times[0] / times[1]:.0f}x"
+    )
     return 0
 
 

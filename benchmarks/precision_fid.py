@@ -51,19 +51,25 @@ def verdict(fids: dict[tuple[str, int], float]) -> str:
     )
 
 
-def recorded_fid(results: Path, run_dir: Path, steps: int, fid_n: int,
-                 eval_precision: str) -> float | None:
+def recorded_fid(
+    results: Path, run_dir: Path, steps: int, fid_n: int, eval_precision: str
+) -> float | None:
     """The newest score of this run at these settings in the results file, if any."""
     found = None
     for row in load_rows(results):
-        if (row.get("run_dir") == str(run_dir) and row.get("steps") == steps
-                and row.get("fid_n") == fid_n and row.get("eval_precision") == eval_precision):
+        if (
+            row.get("run_dir") == str(run_dir)
+            and row.get("steps") == steps
+            and row.get("fid_n") == fid_n
+            and row.get("eval_precision") == eval_precision
+        ):
             found = float(row["fid"])
     return found
 
 
-def train_arm(recipe: str, steps: int, precision: str, seed: int, extra: list[str],
-              run_dir: Path) -> dict:
+def train_arm(
+    recipe: str, steps: int, precision: str, seed: int, extra: list[str], run_dir: Path
+) -> dict:
     """Train one arm for exactly ``steps`` steps (or reuse it) and return its speed record."""
     from gankit import api
 
@@ -96,8 +102,12 @@ def main() -> int:
     ap.add_argument("recipe")
     ap.add_argument("--steps", type=int, required=True, help="generator steps of every run")
     ap.add_argument("--fid-n", type=int, default=10_000)
-    ap.add_argument("--eval-precision", default="fp32", choices=["fp32", "bf16"],
-                    help="the Inception's arithmetic (the same for all runs)")
+    ap.add_argument(
+        "--eval-precision",
+        default="fp32",
+        choices=["fp32", "bf16"],
+        help="the Inception's arithmetic (the same for all runs)",
+    )
     ap.add_argument("--set", action="append", default=[], help="extra config overrides")
     ap.add_argument("--out", default="runs/precision-fid")
     ap.add_argument("--results", default=str(HERE / "precision_fid.jsonl"))
@@ -108,34 +118,55 @@ def main() -> int:
     from gankit.training.generator_io import load_run
 
     machine = cpu_facts()
-    print(f"CPU: {machine['cpu']}  native bf16: {machine['native_bf16']}  recipe: {args.recipe}  "
-          f"steps: {args.steps}  FID-{args.fid_n} ({args.eval_precision} Inception)", flush=True)
+    print(
+        f"CPU: {machine['cpu']}  native bf16: {machine['native_bf16']}  recipe: {args.recipe}  "
+        f"steps: {args.steps}  FID-{args.fid_n} ({args.eval_precision} Inception)",
+        flush=True,
+    )
     fids: dict[tuple[str, int], float] = {}
     for precision, seed in ARMS:
         run_dir = arm_dir(Path(args.out), args.recipe, precision, seed)
         speed = train_arm(args.recipe, args.steps, precision, seed, args.set, run_dir)
         run = load_run(run_dir)
         started = time.perf_counter()
-        known = None if args.rescore else recorded_fid(
-            Path(args.results), run_dir, run.step, args.fid_n, args.eval_precision)
+        known = (
+            None
+            if args.rescore
+            else recorded_fid(
+                Path(args.results), run_dir, run.step, args.fid_n, args.eval_precision
+            )
+        )
         if speed["reused"] and known is not None:
             print(f"{precision} seed {seed}: FID-{args.fid_n} {known:.3f} (recorded)", flush=True)
             fids[(precision, seed)] = known
             continue
-        scores = api.evaluate(run_dir, metrics=["fid"], n=args.fid_n, ref="test",
-                              precision=args.eval_precision)
+        scores = api.evaluate(
+            run_dir, metrics=["fid"], n=args.fid_n, ref="test", precision=args.eval_precision
+        )
         fids[(precision, seed)] = float(scores["fid"])
         row = {
-            "recipe": args.recipe, "train_precision": precision, "seed": seed,
-            "steps": run.step, "overrides": args.set, "fid": round(float(scores["fid"]), 4),
-            "fid_n": args.fid_n, "eval_precision": args.eval_precision, "ema": run.used_ema,
-            "eval_s": round(time.perf_counter() - started, 1), **speed,
-            "run_dir": str(run_dir), "cpu": machine["cpu"],
-            "native_bf16": machine["native_bf16"], "commit": git_commit(),
+            "recipe": args.recipe,
+            "train_precision": precision,
+            "seed": seed,
+            "steps": run.step,
+            "overrides": args.set,
+            "fid": round(float(scores["fid"]), 4),
+            "fid_n": args.fid_n,
+            "eval_precision": args.eval_precision,
+            "ema": run.used_ema,
+            "eval_s": round(time.perf_counter() - started, 1),
+            **speed,
+            "run_dir": str(run_dir),
+            "cpu": machine["cpu"],
+            "native_bf16": machine["native_bf16"],
+            "commit": git_commit(),
         }
         append_row(Path(args.results), row)
-        print(f"{precision} seed {seed}: FID-{args.fid_n} {row['fid']:.3f}  "
-              f"(train {speed['img_per_s']} img/s, CPU share {speed['cpu_share']})", flush=True)
+        print(
+            f"{precision} seed {seed}: FID-{args.fid_n} {row['fid']:.3f}  "
+            f"(train {speed['img_per_s']} img/s, CPU share {speed['cpu_share']})",
+            flush=True,
+        )
     print(verdict(fids))
     return 0
 

@@ -322,13 +322,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--minutes", type=float, default=None, help="budget: training minutes")
     ap.add_argument("--fid-n", type=int, default=10_000)
     ap.add_argument("--set", action="append", default=[], help="extra config overrides")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="run directory (default runs/quality-<recipe>)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="run directory (default runs/quality-<recipe>)"
+    )
     ap.add_argument("--results", type=Path, default=HERE / "results.jsonl")
-    ap.add_argument("--keep-animation", action="store_true",
-                    help="also keep the run's animation.gif beside its grid (for a results page)")
-    ap.add_argument("--grids", type=Path, default=HERE / "grids",
-                    help="where sample grids are kept")
+    ap.add_argument(
+        "--keep-animation",
+        action="store_true",
+        help="also keep the run's animation.gif beside its grid (for a results page)",
+    )
+    ap.add_argument(
+        "--grids", type=Path, default=HERE / "grids", help="where sample grids are kept"
+    )
     ap.add_argument(
         "--also-raw",
         action="store_true",
@@ -336,11 +341,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="eval precision")
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true",
-                      help="continue the stopped run in --out to the budget, then score it")
+    mode.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the stopped run in --out to the budget, then score it",
+    )
     mode.add_argument("--force", action="store_true", help="replace a run already in --out")
-    mode.add_argument("--eval-only", action="store_true",
-                      help="do not train: score the finished run in --out again")
+    mode.add_argument(
+        "--eval-only",
+        action="store_true",
+        help="do not train: score the finished run in --out again",
+    )
     args = ap.parse_args(argv)
     args.out = args.out or Path(f"runs/quality-{args.recipe}")
     return args
@@ -349,11 +360,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     overrides = [*budget_overrides(args.steps, args.minutes), *args.set]
     if not args.eval_only:
-        sitting = train_sitting(args.recipe, overrides, args.out, resume=args.resume,
-                                force=args.force)
+        sitting = train_sitting(
+            args.recipe, overrides, args.out, resume=args.resume, force=args.force
+        )
         if sitting["status"] != "completed":
-            print(f"Stopped at step {sitting['to_step']}; continue with the same command and "
-                  "--resume (no row was written).", file=sys.stderr)
+            print(
+                f"Stopped at step {sitting['to_step']}; continue with the same command and "
+                "--resume (no row was written).",
+                file=sys.stderr,
+            )
             return EXIT_STOPPED
     facts = run_facts(args.out)
     if args.steps is not None and facts["steps"] != args.steps:

@@ -55,8 +55,15 @@ SIZE_KEYS = ("model.generator.width=", "model.discriminator.width=")
 # weights as they were (tests/training/test_trainer.py), so switching it off keeps a row plain;
 # so do checkpoint cadence and how many are kept.
 DATA_KEYS = (
-    "data.name=", "data.root=", "data.image_size=", "train.precision=", "train.seed=",
-    "train.fid_every=", "train.checkpoint_every=", "train.keep_checkpoints=", *SIZE_KEYS
+    "data.name=",
+    "data.root=",
+    "data.image_size=",
+    "train.precision=",
+    "train.seed=",
+    "train.fid_every=",
+    "train.checkpoint_every=",
+    "train.keep_checkpoints=",
+    *SIZE_KEYS,
 )
 # Full-table block -> the dataset its rows come from (matched as a substring of the label)
 TABLES = {
@@ -371,13 +378,20 @@ def curve(points: list[dict], rows: list[dict], recipe: str) -> str | None:
     chosen = latest_points(points, recipe)
     if not chosen:
         return None
-    finals = [g for g in seed_groups(latest_plain_rows(rows, dataset=""))
-              if g[0]["recipe"] == recipe and budget_of(g[0])[0] == "steps"]
+    finals = [
+        g
+        for g in seed_groups(latest_plain_rows(rows, dataset=""))
+        if g[0]["recipe"] == recipe and budget_of(g[0])[0] == "steps"
+    ]
     steps = sorted({p["step"] for p in chosen} | {int(g[0]["steps"]) for g in finals})
-    lines = ["| steps | " + " | ".join(f"{s:,}" for s in steps) + " |",
-             "|---" * (len(steps) + 1) + "|"]
-    protocols = sorted({(p["fid_n"], p["fid_precision"]) for p in chosen},
-                       key=lambda np_: (np_[0], np_[1] != "fp32"))  # exact fp32 first
+    lines = [
+        "| steps | " + " | ".join(f"{s:,}" for s in steps) + " |",
+        "|---" * (len(steps) + 1) + "|",
+    ]
+    protocols = sorted(
+        {(p["fid_n"], p["fid_precision"]) for p in chosen},
+        key=lambda np_: (np_[0], np_[1] != "fp32"),
+    )  # exact fp32 first
     for n_gen, precision in protocols:
         label = n_label(n_gen) + (", bf16 Inception" if precision == "bf16" else "")
         these = [p for p in chosen if (p["fid_n"], p["fid_precision"]) == (n_gen, precision)]
@@ -399,8 +413,9 @@ def curve(points: list[dict], rows: list[dict], recipe: str) -> str | None:
         seeds = ", ".join(str(seed_of(r)) for r in group)
         cell = f"**{curve_cell([float(r['fid']) for r in group])}**"
         cells = [cell if s == at else "" for s in steps]
-        lines.append(f"| {label} (seed{'s' if len(group) > 1 else ''} {seeds}) | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {label} (seed{'s' if len(group) > 1 else ''} {seeds}) | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -448,8 +463,11 @@ def write_table(readme: Path, text: str, table: str, block: str = "results-table
     atomic_write_text(readme, replace_block(text, table, block))
 
 
-def stale_blocks(path: Path, rows: list[dict], points: list[dict] | None = None,
-                 ) -> tuple[list[str], str]:
+def stale_blocks(
+    path: Path,
+    rows: list[dict],
+    points: list[dict] | None = None,
+) -> tuple[list[str], str]:
     """(the blocks of ``path`` that differ from ``rows`` and curve ``points`` (default: the
     committed ``curves.jsonl``), the file's text with them filled)."""
     text = path.read_text(encoding="utf-8")
@@ -467,10 +485,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=HERE / "results.jsonl")
     ap.add_argument("--curves", type=Path, default=CURVES)
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--check", metavar="FILE", nargs="+", type=Path,
-                      help="fail when a results block of these files is stale")
-    mode.add_argument("--write", metavar="FILE", nargs="+", type=Path,
-                      help="fill every results block these files hold, in place")
+    mode.add_argument(
+        "--check",
+        metavar="FILE",
+        nargs="+",
+        type=Path,
+        help="fail when a results block of these files is stale",
+    )
+    mode.add_argument(
+        "--write",
+        metavar="FILE",
+        nargs="+",
+        type=Path,
+        help="fill every results block these files hold, in place",
+    )
     args = ap.parse_args(argv)
     rows = load_rows(args.results)
     points = load_rows(args.curves) if args.curves.is_file() else []
@@ -485,15 +513,21 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if not blocks_in(path.read_text(encoding="utf-8")):
             names = ", ".join((*TABLES, *SUMMARIES, "results-curve:RECIPE"))
-            print(f"{path} has no results block (<!-- NAME:begin --> ... <!-- NAME:end --> "
-                  f"with NAME one of {names}).", file=sys.stderr)
+            print(
+                f"{path} has no results block (<!-- NAME:begin --> ... <!-- NAME:end --> "
+                f"with NAME one of {names}).",
+                file=sys.stderr,
+            )
             return 1
         stale, text = stale_blocks(path, rows, points)
         if stale and args.write:
             atomic_write_text(path, text)
         elif stale:
-            print(f"{path}: the {', '.join(stale)} block{'s are' if len(stale) > 1 else ' is'} "
-                  "stale; re-run this script with --write.", file=sys.stderr)
+            print(
+                f"{path}: the {', '.join(stale)} block{'s are' if len(stale) > 1 else ' is'} "
+                "stale; re-run this script with --write.",
+                file=sys.stderr,
+            )
             failed = True
     return 1 if failed else 0
 

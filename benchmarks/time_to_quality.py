@@ -92,8 +92,10 @@ def target_of(dataset: str, root: Path | None = None) -> Target:
         raise SystemExit("--dataset cifar10 needs --root DIR, the copy with train/ and test/.")
     missing = [split for split in ("train", "test") if not (root / split).is_dir()]
     if missing:
-        raise SystemExit(f"{root} has no {' or '.join(f'{m}/' for m in missing)} folder; "
-                         "CIFAR-10 needs train/ to train on and test/ to score against.")
+        raise SystemExit(
+            f"{root} has no {' or '.join(f'{m}/' for m in missing)} folder; "
+            "CIFAR-10 needs train/ to train on and test/ to score against."
+        )
     folder = str(Path(root).resolve())
     return Target("cifar10", "folder:test", folder, 32, 3, "best-cifar10",
                   ("data.name=folder", f"data.root={folder}"),
@@ -202,8 +204,14 @@ def run_gankit(
                        force=True, progress=False)  # fmt: skip
     if result.status != "completed":
         return 130
-    facts = {"recipe": recipe, "dataset": target.name, "minutes": minutes,
-             "overrides": overrides, "cores": usable_cores(), "cpu": cpu_facts()["cpu"]}
+    facts = {
+        "recipe": recipe,
+        "dataset": target.name,
+        "minutes": minutes,
+        "overrides": overrides,
+        "cores": usable_cores(),
+        "cpu": cpu_facts()["cpu"],
+    }
     atomic_write_text(out / "tq.json", json.dumps(facts, indent=2) + "\n")
     return 0
 
@@ -250,8 +258,9 @@ def nearest(points: list[tuple[float, Path]], minutes: list[float]) -> list[tupl
     return sorted(kept)
 
 
-def fid_of(checkpoint: Path, n: int, *, peer: bool, precision: str,
-           target: Target | None = None) -> float:
+def fid_of(
+    checkpoint: Path, n: int, *, peer: bool, precision: str, target: Target | None = None
+) -> float:
     """FID-n of a checkpoint, remembered in ``fid_scores.json`` beside it.
 
     A FID-10k costs about 25 minutes on one core, so each score is computed once: scoring can
@@ -295,8 +304,10 @@ def score(args: argparse.Namespace) -> dict:
     target = target_of(args.dataset, args.root)
     timeline = json.loads((args.peer / "timeline.json").read_text())
     if timeline.get("dataset", "fashion") != target.name:
-        raise SystemExit(f"{args.peer} trained on {timeline.get('dataset', 'fashion')}, not "
-                         f"{target.name}; score each dataset with its own peer.")
+        raise SystemExit(
+            f"{args.peer} trained on {timeline.get('dataset', 'fashion')}, not "
+            f"{target.name}; score each dataset with its own peer."
+        )
 
     def curve_of(points: list[tuple[float, Path]], peer: bool) -> list[dict]:
         curve = []
@@ -334,8 +345,12 @@ def score(args: argparse.Namespace) -> dict:
     for run_dir in args.run:
         curve = curve_of(nearest(gankit_points(run_dir), args.at or list(target.at)), peer=False)
         crossing = first_crossing(curve, target)
-        entry: dict = {"dir": run_dir.name, **run_facts(run_dir), "curve": curve,
-                       "crossing": crossing}
+        entry: dict = {
+            "dir": run_dir.name,
+            **run_facts(run_dir),
+            "curve": curve,
+            "crossing": crossing,
+        }
         if crossing is not None:
             peer_minutes = result["peer"]["curve"][-1]["minutes"]
             entry["speedup"] = round(peer_minutes / crossing["minutes"], 2)
@@ -424,35 +439,49 @@ def report(results_path: Path, plot: Path | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--dataset", choices=("fashion", "cifar10"), default="fashion")
-    data.add_argument("--root", type=Path, default=None,
-                      help="cifar10: the copy's folder, with train/ and test/")
+    data.add_argument(
+        "--root", type=Path, default=None, help="cifar10: the copy's folder, with train/ and test/"
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
     p = sub.add_parser("folder", help="write Fashion-MNIST's train split as PNG class folders")
     p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("peer", parents=[data],
-                       help="run the canonical DCGAN example for a wall-clock budget")
+    p = sub.add_parser(
+        "peer", parents=[data], help="run the canonical DCGAN example for a wall-clock budget"
+    )
     p.add_argument("--main", type=Path, required=True, help="path to its dcgan/main.py")
-    p.add_argument("--data", type=Path, default=None,
-                   help="its image folder (fashion: the folder step's; cifar10: ROOT/train)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="its image folder (fashion: the folder step's; cifar10: ROOT/train)",
+    )
     p.add_argument("--minutes", type=float, default=30)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("gankit", parents=[data],
-                       help="train a gankit recipe keeping every checkpoint")
-    p.add_argument("recipe", nargs="?", default=None,
-                   help="default: best-fashion, or best-cifar10 with --dataset cifar10")
+    p = sub.add_parser(
+        "gankit", parents=[data], help="train a gankit recipe keeping every checkpoint"
+    )
+    p.add_argument(
+        "recipe",
+        nargs="?",
+        default=None,
+        help="default: best-fashion, or best-cifar10 with --dataset cifar10",
+    )
     p.add_argument("--minutes", type=float, default=30)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--set", action="append", default=[], dest="overrides")
-    p = sub.add_parser("score", parents=[data],
-                       help="FID of every checkpoint, crossings, confirmations")
+    p = sub.add_parser(
+        "score", parents=[data], help="FID of every checkpoint, crossings, confirmations"
+    )
     p.add_argument("--peer", type=Path, required=True)
     p.add_argument("--run", type=Path, action="append", default=[])
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--confirm-n", type=int, default=10000, help="0 skips the confirmations")
     p.add_argument(
-        "--at", type=lambda text: [float(v) for v in text.split(",")], default=None,
+        "--at",
+        type=lambda text: [float(v) for v in text.split(",")],
+        default=None,
         help="training minutes to score (nearest checkpoint); default 1,2,3,4,6,10,20,30 "
         "(fashion) or 5,10,15,20,30,45,60,90,120 (cifar10)",
     )

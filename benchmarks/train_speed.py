@@ -167,8 +167,9 @@ def gankit_trainer(workdir: Path, overrides: list[str]):
     return Trainer(cfg, workdir, force=True, progress=False)
 
 
-def precision_trainer(recipe: str, workdir: Path, precision: str,
-                      shape: tuple[int, int, int] = (1, 28, 28)):
+def precision_trainer(
+    recipe: str, workdir: Path, precision: str, shape: tuple[int, int, int] = (1, 28, 28)
+):
     """``recipe`` at its own architecture and batch on synthetic data of ``shape`` (default
     Fashion-MNIST's; ``3,32,32`` for the CIFAR-10 recipes)."""
     from gankit.config import load_config
@@ -191,13 +192,16 @@ def precision_trainer(recipe: str, workdir: Path, precision: str,
     return Trainer(cfg, workdir, force=True, progress=False)
 
 
-def precision_table(recipes: list[str], repeats: int, steps: int,
-                    shape: tuple[int, int, int] = (1, 28, 28)) -> None:
+def precision_table(
+    recipes: list[str], repeats: int, steps: int, shape: tuple[int, int, int] = (1, 28, 28)
+) -> None:
     """fp32 vs bf16 vs auto images/s per recipe, interleaved repeats, plus auto's probe."""
     from gankit import cpu
 
-    print(f"CPU: {cpu.cpu_model()}  native bf16 (oneDNN): {cpu.has_native_bf16()}  "
-          f"threads: {torch.get_num_threads()}")
+    print(
+        f"CPU: {cpu.cpu_model()}  native bf16 (oneDNN): {cpu.has_native_bf16()}  "
+        f"threads: {torch.get_num_threads()}"
+    )
     for recipe in recipes:
         with tempfile.TemporaryDirectory() as tmp:
             trainers = {
@@ -214,9 +218,10 @@ def precision_table(recipes: list[str], repeats: int, steps: int,
                 for name in order:
                     elapsed = time_steps(trainers[name].train_step, steps)
                     rates[name].append(steps * trainers[name].cfg.train.batch_size / elapsed)
-                print(f"  repeat {r + 1}: " + "   ".join(
-                    f"{name} {rates[name][-1]:7.1f} img/s" for name in trainers
-                ))
+                print(
+                    f"  repeat {r + 1}: "
+                    + "   ".join(f"{name} {rates[name][-1]:7.1f} img/s" for name in trainers)
+                )
             medians = {name: statistics.median(v) for name, v in rates.items()}
             print(
                 f"  median: fp32 {medians['fp32']:.1f}, bf16 {medians['bf16']:.1f} "
@@ -268,8 +273,11 @@ def main() -> None:
         help="compare gankit's fp32, bf16 and auto precisions instead of the baseline",
     )
     ap.add_argument("--recipes", nargs="+", default=["dcgan-fashion", "best-fashion"])
-    ap.add_argument("--shape", default="1,28,28",
-                    help="C,H,W of the precision table's synthetic data (3,32,32 for CIFAR-10)")
+    ap.add_argument(
+        "--shape",
+        default="1,28,28",
+        help="C,H,W of the precision table's synthetic data (3,32,32 for CIFAR-10)",
+    )
     args = ap.parse_args()
     try:
         shape = tuple(int(v) for v in args.shape.split(","))

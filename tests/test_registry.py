@@ -106,8 +106,11 @@ def test_aliases_and_case_folding_resolve_to_the_registered_name() -> None:
     assert reg.check(" Fashion-MNIST ") == "fashion-mnist" and reg.get("fmnist") == 1
     assert "FMnist" in reg and reg.names() == ("fashion-mnist",)  # aliases are not listed
     assert reg.resolve("mnist") is None and reg.closest("fmnst") == "fashion-mnist"
-    with pytest.raises(ConfigError, match=r"one of fashion-mnist; got 'fmnst' \(did you mean "
-                       r"'fashion-mnist'\?\)\.$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"one of fashion-mnist; got 'fmnst' \(did you mean "
+        r"'fashion-mnist'\?\)\.$",
+    ):
         reg.check("fmnst")
     with pytest.raises(ValueError, match="lower case"):
         reg.add("CIFAR", 2)
@@ -121,12 +124,19 @@ def test_aliases_and_case_folding_resolve_to_the_registered_name() -> None:
 
 
 def test_dataset_and_diffaugment_names_are_validated_by_their_registries() -> None:
-    cfg = load_config("dcgan-fashion", ["data.name=Fashion_MNIST",
-                                        "objective.diffaugment=cutout, color"])
+    cfg = load_config(
+        "dcgan-fashion", ["data.name=Fashion_MNIST", "objective.diffaugment=cutout, color"]
+    )
     assert cfg.data.name == "Fashion_MNIST"  # kept as written; the loader reads the alias
-    with pytest.raises(ConfigError, match=r"^'data\.name' must be one of mnist, fashion-mnist, "
-                       r"cifar10, celeba, folder, synthetic; got 'celeb' \(did you mean "):
+    with pytest.raises(
+        ConfigError,
+        match=r"^'data\.name' must be one of mnist, fashion-mnist, "
+        r"cifar10, celeba, folder, synthetic; got 'celeb' \(did you mean ",
+    ):
         load_config("dcgan-fashion", ["data.name=celeb"])
-    with pytest.raises(ConfigError, match=r"^'objective\.diffaugment' must be one of color, "
-                       r"translation, cutout; got 'cutuot' \(did you mean 'cutout'\?\)\.$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^'objective\.diffaugment' must be one of color, "
+        r"translation, cutout; got 'cutuot' \(did you mean 'cutout'\?\)\.$",
+    ):
         load_config("dcgan-fashion", ["objective.diffaugment=translation,cutuot"])

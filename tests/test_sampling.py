@@ -67,8 +67,22 @@ def test_grid_class_grid_interpolate_and_best_files(cond_run, tmp_path) -> None:
     cg = tmp_path / "classes.png"
     assert main(["sample", str(cond_run), "--class-grid", "--n", "12", "--out", str(cg)]) == 0
     interp = tmp_path / "interp.png"
-    assert main(["sample", str(cond_run), "--interpolate", "--rows", "2", "--steps", "5",
-                 "--out", str(interp)]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                str(cond_run),
+                "--interpolate",
+                "--rows",
+                "2",
+                "--steps",
+                "5",
+                "--out",
+                str(interp),
+            ]
+        )
+        == 0
+    )
     width, height = Image.open(interp).size
     assert width > height  # 5 columns, 2 rows
     best = tmp_path / "best.png"

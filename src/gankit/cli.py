@@ -338,8 +338,10 @@ def _choices_epilog() -> str:
 
     table = all_choices()
     width = max(len(k) for k in table)
-    lines = [f"  {key:<{width}}  {', '.join(names)}"
-             + (" (comma list)" if key in NAMED_LISTS else "") for key, names in table.items()]
+    lines = [
+        f"  {key:<{width}}  {', '.join(names)}" + (" (comma list)" if key in NAMED_LISTS else "")
+        for key, names in table.items()
+    ]
     return "choices for --set KEY=VALUE:\n" + "\n".join(lines)
 
 
@@ -358,14 +360,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a recipe or a config.yaml",
-                       epilog_from=_choices_epilog,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = sub.add_parser(
+        "train",
+        help="train a recipe or a config.yaml",
+        epilog_from=_choices_epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     t.add_argument(
         "recipe", nargs="?", default=None, help="recipe name or YAML file (default dcgan-fashion)"
     )
-    t.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a config key (the keys with fixed choices are listed below)")
+    t.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a config key (the keys with fixed choices are listed below)",
+    )
     t.add_argument("--out", help="run directory (default runs/<recipe>)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--force", action="store_true", help="replace a run already in --out")
@@ -447,8 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("recipes", help="list built-in recipes and the valid names of each choice")
     r.set_defaults(func=cmd_recipes)
 
-    d = sub.add_parser("data", help="find, verify or fetch datasets", epilog_from=_datasets_epilog,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d = sub.add_parser(
+        "data",
+        help="find, verify or fetch datasets",
+        epilog_from=_datasets_epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     d.add_argument("action", choices=["list", "check", "prepare"])
     d.add_argument("name", nargs="?", help="a dataset listed below (check, prepare)")
     d.add_argument("--root", help="where to look first: a data folder, or the folder itself")
@@ -459,7 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True)
     x.add_argument("--half", action="store_true", help="store weights in fp16 (half the size)")
     x.add_argument(
-        "--note", action="append", default=[], metavar="KEY=VALUE",
+        "--note",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="extra header field, e.g. the measured FID (repeatable)",
     )
     x.set_defaults(func=cmd_export)

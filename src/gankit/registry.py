@@ -53,8 +53,9 @@ class Registry(Generic[T]):
     Aliases are accepted everywhere a name is, but only the names are listed.
     """
 
-    def __init__(self, kind: str, *, key: str | None = None, announce: bool = True,
-                 fold_case: bool = False) -> None:
+    def __init__(
+        self, kind: str, *, key: str | None = None, announce: bool = True, fold_case: bool = False
+    ) -> None:
         if announce and kind in _CATALOGUE:
             raise ValueError(f"a registry of kind {kind!r} already exists")
         self.kind = kind
@@ -125,9 +126,7 @@ class Registry(Generic[T]):
         label = f"'{where}'" if where else f"The {self.kind}"
         close = self.closest(name)
         hint = f" (did you mean '{close}'?)" if close else ""
-        raise ConfigError(
-            f"{label} must be one of {', '.join(self._entries)}; got '{name}'{hint}."
-        )
+        raise ConfigError(f"{label} must be one of {', '.join(self._entries)}; got '{name}'{hint}.")
 
     def get(self, name: str, *, key: str | None = None) -> T:
         """The implementation registered under ``name`` (see :meth:`check` for the error)."""

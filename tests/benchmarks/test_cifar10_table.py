@@ -25,8 +25,19 @@ def test_every_cifar10_recipe_is_in_the_table() -> None:
 
 
 def test_dry_run_prints_one_command_per_recipe_and_seed(copy, capsys) -> None:
-    code = table.main([str(copy), "--recipes", "dcgan-cifar10", "wgan-cifar10",
-                       "--seeds", "0", "1", "--floor", "--dry-run"])
+    code = table.main(
+        [
+            str(copy),
+            "--recipes",
+            "dcgan-cifar10",
+            "wgan-cifar10",
+            "--seeds",
+            "0",
+            "1",
+            "--floor",
+            "--dry-run",
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert code == 0 and len(lines) == 5 and lines[0].startswith("[1/5]")
     assert "fid folder:train folder:test" in lines[0] and "--n 10000" in lines[0]

@@ -15,21 +15,49 @@ table = load_benchmark("results_table")
 
 
 def point(seed: int, step: int, fid: float, **extra) -> dict:
-    base = {"recipe": "best-x", "seed": seed, "step": step, "images_seen": step * 32,
-            "fid_n": 2000, "fid": fid, "kid": 0.05, "fid_precision": "fp32",
-            "ref": "folder:test", "source": "training", "run": "r", "cpu": "CPU"}
+    base = {
+        "recipe": "best-x",
+        "seed": seed,
+        "step": step,
+        "images_seen": step * 32,
+        "fid_n": 2000,
+        "fid": fid,
+        "kid": 0.05,
+        "fid_precision": "fp32",
+        "ref": "folder:test",
+        "source": "training",
+        "run": "r",
+        "cpu": "CPU",
+    }
     return {**base, **extra}
 
 
 def write_run(path, seed: int, evals: list[tuple[int, float]]) -> None:
     path.mkdir()
-    config = {"data": {"name": "folder"},
-              "train": {"seed": seed, "batch_size": 32, "fid_n": 2000, "fid_precision": "fp32",
-                        "fid_ref": "test"}}
+    config = {
+        "data": {"name": "folder"},
+        "train": {
+            "seed": seed,
+            "batch_size": 32,
+            "fid_n": 2000,
+            "fid_precision": "fp32",
+            "fid_ref": "test",
+        },
+    }
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     rows = [{"kind": "train", "step": 1, "d_loss": 1.0}]
-    rows += [{"kind": "eval", "step": s, "fid": f, "kid": 0.0123456, "n_gen": 2000,
-              "feature_precision": "fp32", "ref": "folder:test"} for s, f in evals]
+    rows += [
+        {
+            "kind": "eval",
+            "step": s,
+            "fid": f,
+            "kid": 0.0123456,
+            "n_gen": 2000,
+            "feature_precision": "fp32",
+            "ref": "folder:test",
+        }
+        for s, f in evals
+    ]
     (path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
@@ -44,17 +72,26 @@ def test_points_of_a_run_are_its_in_training_evaluations(tmp_path):
 def test_from_run_appends_rows_and_refuses_a_folder_that_is_no_run(tmp_path, capsys):
     write_run(tmp_path / "run", 0, [(10000, 65.81)])
     curves = tmp_path / "curves.jsonl"
-    assert curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "run"),
-                              "--recipe", "best-x"]) == 0
+    assert (
+        curve_points.main(
+            ["--curves", str(curves), "from-run", str(tmp_path / "run"), "--recipe", "best-x"]
+        )
+        == 0
+    )
     rows = [json.loads(line) for line in curves.read_text().splitlines()]
     assert [(r["step"], r["fid"]) for r in rows] == [(10000, 65.81)] and rows[0]["cpu"]
     (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit, match=r"not a run directory: config\.yaml is missing"):
-        curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "empty"),
-                           "--recipe", "best-x"])
+        curve_points.main(
+            ["--curves", str(curves), "from-run", str(tmp_path / "empty"), "--recipe", "best-x"]
+        )
     write_run(tmp_path / "no-fid", 0, [])
-    assert curve_points.main(["--curves", str(curves), "from-run", str(tmp_path / "no-fid"),
-                              "--recipe", "best-x"]) == 1
+    assert (
+        curve_points.main(
+            ["--curves", str(curves), "from-run", str(tmp_path / "no-fid"), "--recipe", "best-x"]
+        )
+        == 1
+    )
     assert "no in-training FID" in capsys.readouterr().err
 
 
@@ -72,16 +109,42 @@ def test_the_newest_point_of_a_step_wins():
 
 
 def test_curve_block_gives_each_seed_their_mean_and_the_final_rows():
-    points = [point(0, 10000, 65.81), point(0, 25000, 64.53), point(1, 25000, 60.53),
-              point(1, 50000, 50.0), point(0, 25000, 62.0, fid_precision="bf16"),
-              point(0, 5000, 1.0, recipe="other")]
+    points = [
+        point(0, 10000, 65.81),
+        point(0, 25000, 64.53),
+        point(1, 25000, 60.53),
+        point(1, 50000, 50.0),
+        point(0, 25000, 62.0, fid_precision="bf16"),
+        point(0, 5000, 1.0, recipe="other"),
+    ]
     finals = [
-        {"recipe": "best-x", "budget": "steps", "steps": 50000, "minutes": None, "fid": 37.0,
-         "n_gen": 10000, "seed": s, "ref": "folder:test", "data_root": "/d/cifar10-jpg",
-         "overrides": ["data.name=folder", f"train.seed={s}"]} for s in (0,)
-    ] + [{"recipe": "best-x", "budget": "steps", "steps": 50000, "minutes": None, "fid": 39.0,
-          "n_gen": 10000, "seed": 1, "ref": "folder:test", "data_root": "/d/cifar10-jpg",
-          "overrides": ["data.name=folder", "train.seed=1"]}]
+        {
+            "recipe": "best-x",
+            "budget": "steps",
+            "steps": 50000,
+            "minutes": None,
+            "fid": 37.0,
+            "n_gen": 10000,
+            "seed": s,
+            "ref": "folder:test",
+            "data_root": "/d/cifar10-jpg",
+            "overrides": ["data.name=folder", f"train.seed={s}"],
+        }
+        for s in (0,)
+    ] + [
+        {
+            "recipe": "best-x",
+            "budget": "steps",
+            "steps": 50000,
+            "minutes": None,
+            "fid": 39.0,
+            "n_gen": 10000,
+            "seed": 1,
+            "ref": "folder:test",
+            "data_root": "/d/cifar10-jpg",
+            "overrides": ["data.name=folder", "train.seed=1"],
+        }
+    ]
     lines = table.curve(points, finals, "best-x").splitlines()
     assert lines[0] == "| steps | 10,000 | 25,000 | 50,000 |"
     assert lines[2] == "| seed 0, FID-2k | 65.81 | 64.53 |  |"
@@ -128,7 +191,8 @@ def test_images_seen_count_every_critic_batch_as_the_results_rows_do(tmp_path):
     run = tmp_path / "wgan-run"
     (run / "checkpoints").mkdir(parents=True)
     (run / "config.yaml").write_text(
-        yaml.safe_dump({"train": {"batch_size": 16}, "objective": {"n_critic": 5}}))
+        yaml.safe_dump({"train": {"batch_size": 16}, "objective": {"n_critic": 5}})
+    )
     assert curve_points.images_per_step_of(str(run / "checkpoints" / "last.pt"), "x") == 80
     write_run(tmp_path / "trained", 0, [(450, 250.0)])
     config = yaml.safe_load((tmp_path / "trained" / "config.yaml").read_text())

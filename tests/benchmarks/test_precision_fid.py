@@ -36,8 +36,10 @@ def _weight_fid(generator, *, metrics, n, ref, precision, **_):
     """Stands in for Inception: a number that follows the generator's weights (FID itself is
     tested in tests/metrics)."""
     assert metrics == ["fid"] and ref == "synthetic:test" and precision == "bf16"
-    return {"fid": float(sum(p.detach().double().abs().sum() for p in generator.parameters())),
-            "n": n}
+    return {
+        "fid": float(sum(p.detach().double().abs().sum() for p in generator.parameters())),
+        "n": n,
+    }
 
 
 def test_four_runs_scored_then_reused(tmp_path, monkeypatch, capsys):
@@ -47,11 +49,28 @@ def test_four_runs_scored_then_reused(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(gankit.metrics, "evaluate_generator", _weight_fid)
     results = tmp_path / "rows.jsonl"
-    argv = ["precision_fid.py", "dcgan-fashion", "--steps", "2", "--fid-n", "16",
-            "--eval-precision", "bf16",
-            "--set", "data.name=synthetic", "--set", "data.synthetic_n=64",
-            "--set", "data.synthetic_shape=[1,28,28]", "--set", "train.batch_size=8",
-            "--out", str(tmp_path / "runs"), "--results", str(results)]
+    argv = [
+        "precision_fid.py",
+        "dcgan-fashion",
+        "--steps",
+        "2",
+        "--fid-n",
+        "16",
+        "--eval-precision",
+        "bf16",
+        "--set",
+        "data.name=synthetic",
+        "--set",
+        "data.synthetic_n=64",
+        "--set",
+        "data.synthetic_shape=[1,28,28]",
+        "--set",
+        "train.batch_size=8",
+        "--out",
+        str(tmp_path / "runs"),
+        "--results",
+        str(results),
+    ]
     monkeypatch.setattr(sys, "argv", argv)
     assert precision_fid.main() == 0
     rows = [json.loads(line) for line in results.read_text().splitlines()]

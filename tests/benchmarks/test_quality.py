@@ -87,8 +87,19 @@ def test_steps_clear_the_recipes_minutes_and_epochs() -> None:
 
 
 def test_the_headline_command_parses_to_a_step_budget() -> None:
-    args = quality.parse_args(["best-cifar10", "--steps", "100000", "--fid-n", "10000",
-                               "--set", "data.name=folder", "--set", "data.root=DIR"])
+    args = quality.parse_args(
+        [
+            "best-cifar10",
+            "--steps",
+            "100000",
+            "--fid-n",
+            "10000",
+            "--set",
+            "data.name=folder",
+            "--set",
+            "data.root=DIR",
+        ]
+    )
     assert (args.steps, args.minutes, args.fid_n) == (100_000, None, 10_000)
     cfg = load_config("best-cifar10", [*quality.budget_overrides(args.steps, args.minutes),
                                        *args.set])  # fmt: skip
@@ -242,8 +253,12 @@ def test_eval_only_scores_a_run_trained_by_gankit_train(tmp_path, fake_scorer, c
     """As the lead's headline run: `gankit train --set train.steps=N`, then quality.py
     --steps N --eval-only; a run not at the budget is refused in one sentence."""
     run = tmp_path / "trained"
-    api.train("dcgan-fashion", overrides=[*TINY_SETS, "train.steps=4", "train.epochs=null",
-                                          "train.max_minutes=null"], out=run, progress=False)
+    api.train(
+        "dcgan-fashion",
+        overrides=[*TINY_SETS, "train.steps=4", "train.epochs=null", "train.max_minutes=null"],
+        out=run,
+        progress=False,
+    )
     assert quality.main(argv(tmp_path, "trained", "--steps", "5", "--eval-only")) == 2
     assert capsys.readouterr().err == (
         f"quality.py: {run} is at step 4, not the budget of 5 steps; train it to the budget "

@@ -95,8 +95,10 @@ def test_a_step_budget_says_its_steps_the_minutes_they_took_and_the_cpu():
     rows = [step_row("x", 20.0, seed=0, train_s=2_100.0),
             step_row("x", 22.0, seed=1, train_s=7_920.0, sittings=2,
                      cpu="Intel(R) Xeon(R) Processor")]  # fmt: skip
-    assert ("| 100,000 steps (35 min on AMD EPYC 7B13 / 132 min in 2 sittings, the last on "
-            "Intel Xeon) |") in table.markdown(rows).splitlines()[2]
+    assert (
+        "| 100,000 steps (35 min on AMD EPYC 7B13 / 132 min in 2 sittings, the last on "
+        "Intel Xeon) |"
+    ) in table.markdown(rows).splitlines()[2]
 
 
 def test_switching_off_in_training_fid_keeps_a_row_plain():
@@ -111,10 +113,24 @@ def test_width_overrides_are_rows_that_say_their_size():
     folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
     small = ["model.generator.width=16", "model.discriminator.width=16"]
     rows = [
-        row("sagan-cifar10", 90.0, minutes=20, overrides=[*folder, *small], ref="folder:test",
-            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
-        row("sagan-cifar10", 120.0, minutes=20, overrides=folder, ref="folder:test",
-            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+        row(
+            "sagan-cifar10",
+            90.0,
+            minutes=20,
+            overrides=[*folder, *small],
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+            image_size=[3, 32, 32],
+        ),
+        row(
+            "sagan-cifar10",
+            120.0,
+            minutes=20,
+            overrides=folder,
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+            image_size=[3, 32, 32],
+        ),
     ]
     lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
     assert len(lines) == 2
@@ -124,8 +140,12 @@ def test_width_overrides_are_rows_that_say_their_size():
 
 def test_a_row_pinned_to_one_core_says_so():
     folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
-    common = {"ref": "folder:test", "data_root": "/somewhere/cifar10-jpg",
-              "image_size": [3, 32, 32], "minutes": 60}
+    common = {
+        "ref": "folder:test",
+        "data_root": "/somewhere/cifar10-jpg",
+        "image_size": [3, 32, 32],
+        "minutes": 60,
+    }
     rows = [
         row("one", 40.0, overrides=folder, cpu_share=0.97, threads=1, **common),
         row("two", 50.0, overrides=folder, cpu_share=0.93, threads=2, **common),
@@ -177,13 +197,34 @@ def test_committed_tables_are_current():
 def test_data_overrides_pick_the_table_not_the_ablation():
     folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
     rows = [
-        row("dcgan-cifar10", 60.0, minutes=20, overrides=folder, ref="folder:test",
-            data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
-        row("acgan-cifar10", 50.0, minutes=20, overrides=[*folder, "data.image_size=32"],
-            ref="folder:test", data_root="/x/cifar10-jpg", image_size=[3, 32, 32], cas=0.41,
-            cpu_share=0.953),
-        row("dcgan-cifar10", 1.0, minutes=20, overrides=[*folder, "train.ema=true"],
-            ref="folder:test", data_root="/somewhere/cifar10-jpg"),
+        row(
+            "dcgan-cifar10",
+            60.0,
+            minutes=20,
+            overrides=folder,
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+            image_size=[3, 32, 32],
+        ),
+        row(
+            "acgan-cifar10",
+            50.0,
+            minutes=20,
+            overrides=[*folder, "data.image_size=32"],
+            ref="folder:test",
+            data_root="/x/cifar10-jpg",
+            image_size=[3, 32, 32],
+            cas=0.41,
+            cpu_share=0.953,
+        ),
+        row(
+            "dcgan-cifar10",
+            1.0,
+            minutes=20,
+            overrides=[*folder, "train.ema=true"],
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+        ),
         row("best-fashion", 14.0, ref="fashion-mnist:test"),
     ]
     made = table.tables(rows)
@@ -200,26 +241,48 @@ def test_data_overrides_pick_the_table_not_the_ablation():
 def test_precision_override_is_shown_not_treated_as_an_ablation():
     folder = ["data.name=folder", "data.root=/somewhere/cifar10-jpg"]
     rows = [
-        row("wgan-cifar10", 130.0, minutes=20, overrides=[*folder, "train.precision=bf16"],
-            ref="folder:test", data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
-        row("cgan-cifar10", 120.0, minutes=20, overrides=folder, train_precision="bf16",
-            ref="folder:test", data_root="/somewhere/cifar10-jpg", image_size=[3, 32, 32]),
+        row(
+            "wgan-cifar10",
+            130.0,
+            minutes=20,
+            overrides=[*folder, "train.precision=bf16"],
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+            image_size=[3, 32, 32],
+        ),
+        row(
+            "cgan-cifar10",
+            120.0,
+            minutes=20,
+            overrides=folder,
+            train_precision="bf16",
+            ref="folder:test",
+            data_root="/somewhere/cifar10-jpg",
+            image_size=[3, 32, 32],
+        ),
     ]
     lines = table.tables(rows)["results-table:cifar10"].splitlines()[2:]
     assert [line.split(" | ")[0] for line in lines] == ["| `cgan-cifar10`", "| `wgan-cifar10`"]
     assert all("| 32 | bf16 |" in line for line in lines)
 
 
-CIFAR = {"ref": "folder:test", "data_root": "/d/cifar10-jpg", "overrides": ["data.name=folder"],
-         "image_size": [3, 32, 32]}
+CIFAR = {
+    "ref": "folder:test",
+    "data_root": "/d/cifar10-jpg",
+    "overrides": ["data.name=folder"],
+    "image_size": [3, 32, 32],
+}
 
 
 def test_summaries_hold_the_best_line_of_each_headline_recipe_linking_to_its_table():
     rows = [
         row("best-fashion", 14.0, minutes=30),
-        step_row("best-fashion", 12.0, seed=0), step_row("best-fashion", 13.0, seed=1),
-        row("dcgan-fashion", 37.0), row("lsgan-fashion", 35.0),  # not a headline recipe
-        step_row("best-cifar10", 29.5, **CIFAR), row("acgan-cifar10", 67.9, minutes=20, **CIFAR),
+        step_row("best-fashion", 12.0, seed=0),
+        step_row("best-fashion", 13.0, seed=1),
+        row("dcgan-fashion", 37.0),
+        row("lsgan-fashion", 35.0),  # not a headline recipe
+        step_row("best-cifar10", 29.5, **CIFAR),
+        row("acgan-cifar10", 67.9, minutes=20, **CIFAR),
     ]
     made = table.tables(rows)
     fashion = made["results-summary:fashion-mnist"].splitlines()
@@ -249,19 +312,28 @@ def test_write_and_check_fill_whichever_blocks_each_file_has(tmp_path, monkeypat
         begin, end = table.markers(name)
         return f"{begin}\nold\n{end}\n"
 
-    readme.write_text("intro\n" + block("results-summary:fashion-mnist")
-                      + block("results-summary:cifar10") + "outro\n", encoding="utf-8")
+    readme.write_text(
+        "intro\n"
+        + block("results-summary:fashion-mnist")
+        + block("results-summary:cifar10")
+        + "outro\n",
+        encoding="utf-8",
+    )
     fashion_page.write_text("# Fashion\n" + block("results-table"), encoding="utf-8")
     cifar_page.write_text("# CIFAR\n" + block("results-table:cifar10"), encoding="utf-8")
     results = tmp_path / "results.jsonl"
-    rows = [row("best-fashion", 14.0, ref="fashion-mnist:test"),
-            row("dcgan-cifar10", 60.0, minutes=20, grid="benchmarks/grids/d.png", **CIFAR)]
+    rows = [
+        row("best-fashion", 14.0, ref="fashion-mnist:test"),
+        row("dcgan-cifar10", 60.0, minutes=20, grid="benchmarks/grids/d.png", **CIFAR),
+    ]
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
     files = [str(readme), str(fashion_page), str(cifar_page)]
 
     assert table.main(["--results", str(results), "--check", *files]) == 1
-    assert "README.md: the results-summary:fashion-mnist, results-summary:cifar10 blocks are " \
+    assert (
+        "README.md: the results-summary:fashion-mnist, results-summary:cifar10 blocks are "
         "stale" in capsys.readouterr().err
+    )
     assert table.main(["--results", str(results), "--write", *files]) == 0
     assert table.main(["--results", str(results), "--check", *files]) == 0
     text = readme.read_text(encoding="utf-8")
@@ -310,8 +382,14 @@ def test_keep_pictures_copies_grid_and_curve(tmp_path):
 
 def test_a_celeba_row_gets_its_own_table_and_summary_beside_the_report():
     rows = [
-        step_row("dcgan-celeba", 80.0, steps=1000, ref="celeba:test", n_gen=1000,
-                 overrides=["data.root=DIR", "train.precision=bf16"]),
+        step_row(
+            "dcgan-celeba",
+            80.0,
+            steps=1000,
+            ref="celeba:test",
+            n_gen=1000,
+            overrides=["data.root=DIR", "train.precision=bf16"],
+        ),
         row("dcgan-fashion", 40.0),
     ]
     made = table.tables(rows)

@@ -221,8 +221,13 @@ def test_score_and_report_on_cifar10(tmp_path: Path, cifar: Path, monkeypatch) -
     for epoch in (0, 1):
         torch.save(peer_dcgan.PeerDCGANGenerator(ngf=8, nc=3).state_dict(),
                    peer / f"netG_epoch_{epoch}.pth")  # fmt: skip
-    timeline = {"dataset": "cifar10", "checkpoint_minutes": {"netG_epoch_0.pth": 15.0,
-                "netG_epoch_1.pth": 30.0}, "minutes": 30, "cores": 2, "img_per_s": 50.0}
+    timeline = {
+        "dataset": "cifar10",
+        "checkpoint_minutes": {"netG_epoch_0.pth": 15.0, "netG_epoch_1.pth": 30.0},
+        "minutes": 30,
+        "cores": 2,
+        "img_per_s": 50.0,
+    }
     (peer / "timeline.json").write_text(json.dumps(timeline))
 
     run = tmp_path / "best"

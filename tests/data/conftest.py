@@ -8,8 +8,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_roots(tmp_path_factory: pytest.TempPathFactory,
-                         monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_data_roots(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     cache = tmp_path_factory.mktemp("xdg_cache")
     monkeypatch.delenv("GANKIT_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))

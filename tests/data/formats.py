@@ -37,8 +37,14 @@ def make_mnist_arrays(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def write_mnist(folder: Path, *, n_train: int = 12, n_test: int = 7, gz_train: bool = False,
-                gz_test: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def write_mnist(
+    folder: Path,
+    *,
+    n_train: int = 12,
+    n_test: int = 7,
+    gz_train: bool = False,
+    gz_test: bool = True,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Four IDX files in ``folder``; train raw and test gzipped by default (both code paths)."""
     out = {}
     for split, n, gz, seed in (("train", n_train, gz_train, 0), ("t10k", n_test, gz_test, 1)):
@@ -54,14 +60,19 @@ def write_mnist(folder: Path, *, n_train: int = 12, n_test: int = 7, gz_train: b
 
 def cifar_batch(n: int, seed: int) -> tuple[np.ndarray, list[int]]:
     rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, size=(n, 3072), dtype=np.uint8), [int(v) for v in
-                                                                  rng.integers(0, 10, n)]
+    return rng.integers(0, 256, size=(n, 3072), dtype=np.uint8), [
+        int(v) for v in rng.integers(0, 10, n)
+    ]
 
 
 def write_cifar_py3(path: Path, data: np.ndarray, labels: list[int]) -> None:
     """A batch as Python 3 writes it with protocol 2 (bytes keys, numpy array)."""
-    batch = {b"batch_label": b"testing batch", b"labels": labels, b"data": data,
-             b"filenames": [f"img_{i}.png".encode() for i in range(len(labels))]}
+    batch = {
+        b"batch_label": b"testing batch",
+        b"labels": labels,
+        b"data": data,
+        b"filenames": [f"img_{i}.png".encode() for i in range(len(labels))],
+    }
     with open(path, "wb") as handle:
         pickle.dump(batch, handle, protocol=2)
 
@@ -83,24 +94,49 @@ def py2_cifar_pickle(data: np.ndarray, labels: list[int]) -> bytes:
     n, width = data.shape
     array = (
         b"cnumpy.core.multiarray\n_reconstruct\n"
-        + b"cnumpy\nndarray\n" + _int(0) + b"\x85" + _str(b"b") + b"\x87R"
-        + b"(" + _int(1) + _int(n) + _int(width) + b"\x86"
-        + b"cnumpy\ndtype\n" + _str(b"u1") + _int(0) + _int(1) + b"\x87R"
-        + b"(" + _int(3) + _str(b"|") + b"NNN" + _int(-1) + _int(-1) + _int(0) + b"tb"
-        + b"\x89" + _str(data.tobytes()) + b"tb"
+        + b"cnumpy\nndarray\n"
+        + _int(0)
+        + b"\x85"
+        + _str(b"b")
+        + b"\x87R"
+        + b"("
+        + _int(1)
+        + _int(n)
+        + _int(width)
+        + b"\x86"
+        + b"cnumpy\ndtype\n"
+        + _str(b"u1")
+        + _int(0)
+        + _int(1)
+        + b"\x87R"
+        + b"("
+        + _int(3)
+        + _str(b"|")
+        + b"NNN"
+        + _int(-1)
+        + _int(-1)
+        + _int(0)
+        + b"tb"
+        + b"\x89"
+        + _str(data.tobytes())
+        + b"tb"
     )
     label_list = b"](" + b"".join(_int(v) for v in labels) + b"e"
     return (
         b"\x80\x02}("
-        + _str(b"batch_label") + _str(b"training batch 1 of 5")
-        + _str(b"labels") + label_list
-        + _str(b"data") + array
+        + _str(b"batch_label")
+        + _str(b"training batch 1 of 5")
+        + _str(b"labels")
+        + label_list
+        + _str(b"data")
+        + array
         + b"u."
     )
 
 
-def write_cifar(folder: Path, *, n: int = 4, n_test: int = 3, py2: bool = False
-                ) -> dict[str, tuple[np.ndarray, list[int]]]:
+def write_cifar(
+    folder: Path, *, n: int = 4, n_test: int = 3, py2: bool = False
+) -> dict[str, tuple[np.ndarray, list[int]]]:
     """Five training batches, a test batch and ``batches.meta`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -112,9 +148,25 @@ def write_cifar(folder: Path, *, n: int = 4, n_test: int = 3, py2: bool = False
         else:
             write_cifar_py3(folder / name, data, labels)
         out[name] = (data, labels)
-    meta = {b"num_cases_per_batch": n, b"num_vis": 3072,
-            b"label_names": [c.encode() for c in ("airplane", "automobile", "bird", "cat", "deer",
-                                                  "dog", "frog", "horse", "ship", "truck")]}
+    meta = {
+        b"num_cases_per_batch": n,
+        b"num_vis": 3072,
+        b"label_names": [
+            c.encode()
+            for c in (
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            )
+        ],
+    }
     with open(folder / "batches.meta", "wb") as handle:
         pickle.dump(meta, handle, protocol=2)
     return out

@@ -43,12 +43,20 @@ def test_custom_size_and_too_few_images_to_hold_out(tmp_path):
     with pytest.raises(DataError, match=r"has 4 CelebA images, too few to hold out a test split"):
         load_dataset("celeba", "test", root=tmp_path / "base")
     assert check_dataset("celeba", tmp_path / "base")["split_rule"].startswith(
-        "no list_eval_partition.txt and only 4 images: all are train")
+        "no list_eval_partition.txt and only 4 images: all are train"
+    )
 
 
 def test_held_out_count_closed_form():
     assert [celeba.held_out_count(n) for n in (202_599, 10_000, 9_999, 25, 10, 9, 0)] == [
-        1000, 1000, 999, 2, 1, 0, 0]
+        1000,
+        1000,
+        999,
+        2,
+        1,
+        0,
+        0,
+    ]
 
 
 @pytest.mark.parametrize("layout", ["plain-root", "named-folder", "official-zip"])
@@ -72,7 +80,8 @@ def test_without_partition_the_last_images_by_name_are_the_test_split(tmp_path, 
     summary = check_dataset("celeba", tmp_path)
     assert summary["split_rule"] == (
         f"no list_eval_partition.txt: the last 2 of 25 images by file name ({names[23]}.."
-        f"{names[24]}) are held out as test, the other 23 are train")
+        f"{names[24]}) are held out as test, the other 23 are train"
+    )
     assert {k: v["n"] for k, v in summary["splits"].items()} == {"train": 23, "test": 2}
 
 
@@ -88,14 +97,15 @@ def test_official_zip_layout_with_partition_file(tmp_path):
     names = write_aligned_folder(image_dir, 12)
     codes = [0] * 8 + [1, 1, 2, 2]
     (tmp_path / "list_eval_partition.txt").write_text(
-        "".join(f"{n} {c}\n" for n, c in zip(names, codes, strict=True)))
+        "".join(f"{n} {c}\n" for n, c in zip(names, codes, strict=True))
+    )
     assert _face_index(load_dataset("celeba", "test", root=tmp_path).images) == [11, 12]
     assert _face_index(load_dataset("celeba", "valid", root=tmp_path).images) == [9, 10]
     summary = check_dataset("celeba", tmp_path)
     assert summary["split_rule"] == (
-        f"official partition from {tmp_path / 'list_eval_partition.txt'}")
-    assert {k: v["n"] for k, v in summary["splits"].items()} == {"train": 8, "valid": 2,
-                                                                "test": 2}
+        f"official partition from {tmp_path / 'list_eval_partition.txt'}"
+    )
+    assert {k: v["n"] for k, v in summary["splits"].items()} == {"train": 8, "valid": 2, "test": 2}
 
 
 def test_a_half_size_copy_gets_the_same_face_crop(tmp_path):
@@ -133,16 +143,20 @@ def test_no_images_names_both_layouts(tmp_path):
     message = str(err.value)
     assert f"looked in: {tmp_path / 'celeba' / 'img_align_celeba'}" in message
     assert str(tmp_path / "img_align_celeba") in message and f", {tmp_path}, " in message
-    assert "DIR/img_align_celeba/000001.jpg exists (or put the aligned JPEGs directly in DIR)" \
+    assert (
+        "DIR/img_align_celeba/000001.jpg exists (or put the aligned JPEGs directly in DIR)"
         in message
+    )
 
 
 def test_gankit_data_check_prints_the_split_rule(tmp_path, capsys):
     write_aligned_folder(tmp_path / "celebA", 10, scale=2)
     assert cli.main(["data", "check", "celeba", "--root", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("split rule: no list_eval_partition.txt: the last 1 of 10 images by file "
-                        "name (000010.jpg..000010.jpg) are held out as test, the other 9 are train")
+    assert lines[0] == (
+        "split rule: no list_eval_partition.txt: the last 1 of 10 images by file "
+        "name (000010.jpg..000010.jpg) are held out as test, the other 9 are train"
+    )
     assert lines[1].startswith('celeba:train  {"n": 9, "shape": [3, 64, 64]')
     assert lines[2].startswith('celeba:test  {"n": 1, ')
 

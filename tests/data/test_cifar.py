@@ -48,8 +48,9 @@ class _OpenMarker:
         return (open, (str(self.marker), "w"))
 
 
-@pytest.mark.parametrize("evil_cls, global_name", [(_ShellMarker, "system"),
-                                                   (_OpenMarker, "io.open")])
+@pytest.mark.parametrize(
+    "evil_cls, global_name", [(_ShellMarker, "system"), (_OpenMarker, "io.open")]
+)
 def test_malicious_pickle_is_refused_and_never_runs(tmp_path, evil_cls, global_name):
     folder = tmp_path / "cifar-10-batches-py"
     write_cifar(folder)
@@ -72,8 +73,9 @@ def test_corrupt_and_wrong_content_batches(tmp_path):
         read_batch(path)
     assert str(path) in str(err.value)
     with open(path, "wb") as handle:
-        pickle.dump({b"data": np.zeros((2, 3072), np.float32), b"labels": [0, 1]}, handle,
-                    protocol=2)
+        pickle.dump(
+            {b"data": np.zeros((2, 3072), np.float32), b"labels": [0, 1]}, handle, protocol=2
+        )
     with pytest.raises(DataError, match="instead of uint8"):
         read_batch(path)
     with open(path, "wb") as handle:

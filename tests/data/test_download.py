@@ -59,10 +59,12 @@ def _local_mnist_source(tmp_path, monkeypatch):
     """Point the MNIST source at a file:// mirror holding tiny IDX files with their md5s."""
     mirror = tmp_path / "mirror"
     write_mnist(mirror, gz_train=True, gz_test=True)
-    resources = tuple(Resource(r.filename, md5=_md5(mirror / r.filename))
-                      for r in mnist.SOURCE.resources)
-    source = dataclasses.replace(mnist.SOURCE, resources=resources,
-                                 mirrors=(mirror.as_uri() + "/",))
+    resources = tuple(
+        Resource(r.filename, md5=_md5(mirror / r.filename)) for r in mnist.SOURCE.resources
+    )
+    source = dataclasses.replace(
+        mnist.SOURCE, resources=resources, mirrors=(mirror.as_uri() + "/",)
+    )
     monkeypatch.setattr(mnist.SPEC, "source", source)
     return mirror
 
@@ -98,13 +100,16 @@ def _tar_with(tmp_path, name, *, data=b"hi", kind=tarfile.REGTYPE, linkname=""):
     return archive
 
 
-@pytest.mark.parametrize("name, kind, linkname", [
-    ("../escape.txt", tarfile.REGTYPE, ""),
-    ("ok/../../escape.txt", tarfile.REGTYPE, ""),
-    ("/tmp/gankit-absolute-escape.txt", tarfile.REGTYPE, ""),
-    ("link", tarfile.SYMTYPE, "../escape.txt"),
-    ("hard", tarfile.LNKTYPE, "/etc/passwd"),
-])
+@pytest.mark.parametrize(
+    "name, kind, linkname",
+    [
+        ("../escape.txt", tarfile.REGTYPE, ""),
+        ("ok/../../escape.txt", tarfile.REGTYPE, ""),
+        ("/tmp/gankit-absolute-escape.txt", tarfile.REGTYPE, ""),
+        ("link", tarfile.SYMTYPE, "../escape.txt"),
+        ("hard", tarfile.LNKTYPE, "/etc/passwd"),
+    ],
+)
 def test_tar_extraction_refuses_escapes_and_links(tmp_path, name, kind, linkname):
     archive = _tar_with(tmp_path, name, kind=kind, linkname=linkname)
     dest = tmp_path / "dest"
@@ -122,17 +127,24 @@ def test_prepare_cifar_extracts_archive_atomically(tmp_path, monkeypatch):
     archive = mirror / "cifar-10-python.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(staging / "cifar-10-batches-py", arcname="cifar-10-batches-py")
-    extracted = tuple(Resource(r.filename, md5=_md5(staging / "cifar-10-batches-py" / r.filename))
-                      for r in cifar.SOURCE.extracted)
+    extracted = tuple(
+        Resource(r.filename, md5=_md5(staging / "cifar-10-batches-py" / r.filename))
+        for r in cifar.SOURCE.extracted
+    )
     source = dataclasses.replace(
-        cifar.SOURCE, mirrors=(mirror.as_uri(),),
-        resources=(Resource("cifar-10-python.tar.gz", md5=_md5(archive)),), extracted=extracted)
+        cifar.SOURCE,
+        mirrors=(mirror.as_uri(),),
+        resources=(Resource("cifar-10-python.tar.gz", md5=_md5(archive)),),
+        extracted=extracted,
+    )
     monkeypatch.setattr(cifar.SPEC, "source", source)
     root = tmp_path / "data"
     path = prepare_dataset("cifar10", root)
     assert path == root / "cifar-10-batches-py"
-    assert sorted(p.name for p in root.iterdir()) == ["cifar-10-batches-py",
-                                                      "cifar-10-python.tar.gz"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "cifar-10-batches-py",
+        "cifar-10-python.tar.gz",
+    ]
     assert len(load_dataset("cifar10", root=root)) == 20
 
 
@@ -148,5 +160,6 @@ def test_official_sources_are_pinned():
     assert mnist.SPEC.source is mnist.SOURCE and cifar.SPEC.source is cifar.SOURCE
     assert mnist.SOURCE.mirrors[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
     assert {r.filename: r.md5 for r in fashion_mnist.SOURCE.resources}[
-        "train-images-idx3-ubyte.gz"] == "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
+        "train-images-idx3-ubyte.gz"
+    ] == "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
     assert cifar.SOURCE.resources[0].md5 == "c58f30108f718f92721af3b95e74349a"

@@ -32,9 +32,7 @@ def test_class_subfolders_mixed_sizes_and_modes(tmp_path):
     assert ds.images[2].unique().tolist() == [90]  # grey repeated to RGB
 
 
-def test_loose_images_beside_class_folders_are_refused_for_training_and_scoring(
-    tmp_path, capsys
-):
+def test_loose_images_beside_class_folders_are_refused_for_training_and_scoring(tmp_path, capsys):
     # one of the two layouts is usually a mistake (a stray export, an unzipped archive):
     # training and `gankit fid` both refuse it in one sentence naming a loose file
     save_image(tmp_path / "cat" / "a.png", _rgb(8, 8, (255, 0, 0)))

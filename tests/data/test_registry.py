@@ -26,14 +26,17 @@ needs_fashion = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("fashion-mnist:test", ("fashion-mnist", "test")),
-    ("mnist", ("mnist", "train")),
-    ("Fashion_MNIST", ("fashion-mnist", "train")),
-    ("cifar-10:all", ("cifar10", "all")),
-    ("celeba:val", ("celeba", "valid")),
-    ("synthetic:", ("synthetic", "train")),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("fashion-mnist:test", ("fashion-mnist", "test")),
+        ("mnist", ("mnist", "train")),
+        ("Fashion_MNIST", ("fashion-mnist", "train")),
+        ("cifar-10:all", ("cifar10", "all")),
+        ("celeba:val", ("celeba", "valid")),
+        ("synthetic:", ("synthetic", "train")),
+    ],
+)
 def test_parse_dataset_spec(spec, expected):
     assert parse_dataset_spec(spec) == expected
 
@@ -103,9 +106,16 @@ def test_a_registered_dataset_module_is_loadable_listed_and_checked(tmp_path):
         images = torch.full((5, 1, 4, 4), 7, dtype=torch.uint8).numpy()
         return build_dataset(images, None, [], "demo-set", request.split, None)
 
-    register_dataset(DatasetSpec(
-        name="demo-set", splits=("train", "all"), read=read, how_to_get="nothing to get",
-        aliases=("demo",), locate_by="generated"))
+    register_dataset(
+        DatasetSpec(
+            name="demo-set",
+            splits=("train", "all"),
+            read=read,
+            how_to_get="nothing to get",
+            aliases=("demo",),
+            locate_by="generated",
+        )
+    )
     try:
         ds = load_dataset("Demo:train", image_size=8, channels=3)
         assert ds.images.shape == (5, 3, 8, 8) and int(ds.images.float().mean()) == 7

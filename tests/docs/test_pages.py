@@ -48,7 +48,7 @@ def test_every_relative_link_reaches_a_file_in_the_repository():
 
 
 def test_the_link_reader_finds_links_in_prose_only():
-    text = "see [a](docs/a.md#x) and ![g](g.png \"t\")\n```\n[not](b.md)\n```\n[c](#top)\n"
+    text = 'see [a](docs/a.md#x) and ![g](g.png "t")\n```\n[not](b.md)\n```\n[c](#top)\n'
     assert relative_links(text) == ["docs/a.md#x", "g.png"]
 
 

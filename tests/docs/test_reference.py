@@ -96,6 +96,9 @@ def test_every_option_and_choice_of_each_command_is_in_its_row():
             words = [s for s in action.option_strings if s.startswith("--")]
             if not action.option_strings and action.choices:
                 words = [str(c) for c in action.choices]
-            missing += [f"gankit {name} {w}" for w in words if not re.search(
-                rf"(?<![\w-]){re.escape(w)}(?![\w-])", rows)]
+            missing += [
+                f"gankit {name} {w}"
+                for w in words
+                if not re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", rows)
+            ]
     assert not missing, f"options missing from docs/reference.md's command table: {missing}"

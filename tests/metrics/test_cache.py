@@ -152,8 +152,7 @@ def test_folder_subsets_are_a_fixed_permutation_not_the_class_sorted_head(tmp_pa
     assert len(classes) >= 3, "the head of a class-sorted folder would hold 2 classes"
     assert half.equal(full[:12]), "a smaller N must be a prefix of a larger one"
     assert sorted(full[:, 0, 0, 0].tolist()) == [40 * k + i for k in range(4) for i in range(6)]
-    assert subset_order(24).equal(subset_order(24)) and not subset_order(24).equal(
-        torch.arange(24))
+    assert subset_order(24).equal(subset_order(24)) and not subset_order(24).equal(torch.arange(24))
 
 
 def test_folder_cache_key_differs_from_the_head_based_one():
@@ -194,8 +193,7 @@ def test_folder_reference_is_recomputed_when_a_file_changes(stub_extractor, tmp_
     assert stub_extractor.calls == 1  # unchanged folder: a hit
     for path in sorted((root / "test").rglob("*.png")):  # every pixel changes, sizes may not
         Image.fromarray(np.full((4, 4), 255, np.uint8)).save(path)
-    second = reference_features("folder:test", 8, stub_extractor, cache_dir=cache,
-                                data_root=root)
+    second = reference_features("folder:test", 8, stub_extractor, cache_dir=cache, data_root=root)
     assert stub_extractor.calls == 2, "an edited folder must not be served stale features"
     assert not np.array_equal(first.features, second.features)
     assert len(list(cache.glob("*.npy"))) == 2
@@ -203,15 +201,17 @@ def test_folder_reference_is_recomputed_when_a_file_changes(stub_extractor, tmp_
 
 def test_folder_cache_key_carries_the_content_fingerprint():
     plain = reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d")
-    assert reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d",
-                               content="aaaa") != plain
-    assert reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d",
-                               content="aaaa") != reference_cache_key(
-        "folder:test", 5, "h", "fp32", data_root="/d", content="bbbb")
+    assert (
+        reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d", content="aaaa") != plain
+    )
+    assert reference_cache_key(
+        "folder:test", 5, "h", "fp32", data_root="/d", content="aaaa"
+    ) != reference_cache_key("folder:test", 5, "h", "fp32", data_root="/d", content="bbbb")
 
 
-def test_a_cache_that_cannot_be_written_warns_and_keeps_the_score(fake_split, stub_extractor,
-                                                                  tmp_path):
+def test_a_cache_that_cannot_be_written_warns_and_keeps_the_score(
+    fake_split, stub_extractor, tmp_path
+):
     # a read-only or full cache (here: a file where the cache folder should be) must not throw
     # away a 30-minute Inception pass; it warns, and the next call computes again
     blocked = tmp_path / "not-a-folder"

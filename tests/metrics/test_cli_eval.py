@@ -33,8 +33,18 @@ def folder_root(tmp_path):
 
 
 def _eval(root, *extra):
-    args = ["eval", "pretrained:best-fashion", "--ref", "folder:test", "--metrics", "fid,kid",
-            "--n", "16", "--json", *extra]
+    args = [
+        "eval",
+        "pretrained:best-fashion",
+        "--ref",
+        "folder:test",
+        "--metrics",
+        "fid,kid",
+        "--n",
+        "16",
+        "--json",
+        *extra,
+    ]
     return main(args if root is None else [*args, "--root", str(root)])
 
 
@@ -48,8 +58,14 @@ def test_eval_reads_a_folder_reference_from_root_and_reports_progress(
     assert result["ref"] == "folder:test" and result["n_ref"] == 16 and result["n_gen"] == 16
     run = load_run("pretrained:best-fashion")
     with pytest.warns(UserWarning):
-        direct = evaluate_generator(run.generator, metrics="fid,kid", n=16, ref="folder:test",
-                                    data_root=folder_root, extractor=stub_extractor)
+        direct = evaluate_generator(
+            run.generator,
+            metrics="fid,kid",
+            n=16,
+            ref="folder:test",
+            data_root=folder_root,
+            extractor=stub_extractor,
+        )
     assert result["fid"] == direct["fid"] and result["kid"] == direct["kid"]
     lines = captured.err.strip().splitlines()
     assert "gankit: reference features of folder:test: 16 images" in lines

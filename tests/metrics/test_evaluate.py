@@ -302,8 +302,9 @@ def test_folders_are_read_by_the_data_reader_with_its_decode_cache(tmp_path, mon
 
     decoded = []
     real = folder_module._decode_folder
-    monkeypatch.setattr(folder_module, "_decode_folder",
-                        lambda *args: decoded.append(1) or real(*args))
+    monkeypatch.setattr(
+        folder_module, "_decode_folder", lambda *args: decoded.append(1) or real(*args)
+    )
     root = tmp_path / "images"
     for split in ("train", "test"):  # a split folder is scored whole
         (root / split).mkdir(parents=True)
@@ -313,7 +314,11 @@ def test_folders_are_read_by_the_data_reader_with_its_decode_cache(tmp_path, mon
     Image.fromarray(np.full((5, 5), 7, np.uint8)).save(root / "train" / "2.pgm")  # training's
     first = load_image_set(root)
     assert first.shape == (5, 1, 5, 5) and sorted(first[:, 0, 0, 0].tolist()) == [
-        0, 7, 40, 100, 140
+        0,
+        7,
+        40,
+        100,
+        140,
     ]
     second = load_image_set(root)
     assert torch.equal(first, second) and len(decoded) == 1  # the second read hit the cache

@@ -42,7 +42,7 @@ class _LevelClassifier(nn.Module):
         self.centers = nn.Parameter(_level(torch.arange(K)))
 
     def forward(self, x):
-        return -(x.mean((1, 2, 3))[:, None] - self.centers[None]) ** 2
+        return -((x.mean((1, 2, 3))[:, None] - self.centers[None]) ** 2)
 
 
 @pytest.fixture

@@ -30,13 +30,25 @@ def test_options_are_frozen_validated_and_the_reference_side_is_fp32():
 
 
 def test_keywords_reach_the_extractor_through_the_options(stub_extractor, monkeypatch, tmp_path):
-    images = torch.randint(0, 256, (30, 1, 8, 8), generator=torch.Generator().manual_seed(2),
-                           dtype=torch.uint8)
-    monkeypatch.setattr(cache_module, "load_split_images",
-                        lambda spec, n=None, root=None: images if n is None else images[:n])
-    result = evaluate_generator(TinyGenerator(), metrics="kid", n=20, ref="toy:test",
-                                precision="bf16", protocol="clean", batch_size=7,
-                                extractor=stub_extractor, cache_dir=tmp_path)
+    images = torch.randint(
+        0, 256, (30, 1, 8, 8), generator=torch.Generator().manual_seed(2), dtype=torch.uint8
+    )
+    monkeypatch.setattr(
+        cache_module,
+        "load_split_images",
+        lambda spec, n=None, root=None: images if n is None else images[:n],
+    )
+    result = evaluate_generator(
+        TinyGenerator(),
+        metrics="kid",
+        n=20,
+        ref="toy:test",
+        precision="bf16",
+        protocol="clean",
+        batch_size=7,
+        extractor=stub_extractor,
+        cache_dir=tmp_path,
+    )
     # generated side: 3 batches of <= 7 at bf16; reference side: the 20 images of the cached
     # split, also in batches of <= 7, at fp32
     assert stub_extractor.precisions == ["bf16"] * 3 + ["fp32"] * 3

@@ -84,15 +84,25 @@ def test_a_metric_registered_by_its_own_module_is_scored_by_name(
 
     from .test_evaluate import TinyGenerator
 
-    images = torch.randint(0, 256, (50, 1, 8, 8), generator=torch.Generator().manual_seed(3),
-                           dtype=torch.uint8)
-    monkeypatch.setattr(cache_module, "load_split_images",
-                        lambda spec, n=None, root=None: images if n is None else images[:n])
+    images = torch.randint(
+        0, 256, (50, 1, 8, 8), generator=torch.Generator().manual_seed(3), dtype=torch.uint8
+    )
+    monkeypatch.setattr(
+        cache_module,
+        "load_split_images",
+        lambda spec, n=None, root=None: images if n is None else images[:n],
+    )
     assert "mean_gap" in metric_kinds() and "mean_gap10k" in list_metrics()
     assert get_metric("mean_gap2k").n == 2000
     generator = TinyGenerator()
-    result = evaluate_generator(generator, metrics="mean_gap", n=40, ref="toy:test",
-                                extractor=stub_extractor, cache_dir=tmp_path)
+    result = evaluate_generator(
+        generator,
+        metrics="mean_gap",
+        n=40,
+        ref="toy:test",
+        extractor=stub_extractor,
+        cache_dir=tmp_path,
+    )
     gen = generator_features(generator, 40, stub_extractor).features
     ref = stub_extractor.features(images[:40]).astype(np.float32)
     assert result["mean_gap"] == pytest.approx(abs(gen.mean() - ref.mean()), rel=1e-6)

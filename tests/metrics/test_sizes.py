@@ -64,9 +64,7 @@ def test_unsized_fid_of_an_image_set_uses_the_callers_n_beside_a_sized_metric(st
     assert with_1k["n_a"] == 1200
 
 
-def test_a_folder_reference_subset_does_not_depend_on_the_other_metrics(
-    stub_extractor, tmp_path
-):
+def test_a_folder_reference_subset_does_not_depend_on_the_other_metrics(stub_extractor, tmp_path):
     folder = _class_sorted_folder(tmp_path / "ref")
     a = _images(0, 40)
     alone = evaluate_images(a, folder, metrics=["fid"], n=12, extractor=stub_extractor)
@@ -76,9 +74,7 @@ def test_a_folder_reference_subset_does_not_depend_on_the_other_metrics(
     assert after_full["fid"] == pytest.approx(alone["fid"], rel=1e-9)
 
 
-def test_a_folder_scored_side_subset_does_not_depend_on_the_other_metrics(
-    stub_extractor, tmp_path
-):
+def test_a_folder_scored_side_subset_does_not_depend_on_the_other_metrics(stub_extractor, tmp_path):
     folder = _class_sorted_folder(tmp_path / "a")
     b = _images(1, 40)
     alone = evaluate_images(folder, b, metrics=["fid"], n=12, extractor=stub_extractor)
@@ -90,8 +86,14 @@ def test_a_folder_path_scores_like_its_folder_spec(stub_extractor, tmp_path):
     folder = _class_sorted_folder(tmp_path / "ref")
     a = _images(0, 16)  # KID then draws 16 of the folder's 32 images: their order matters
     by_path = evaluate_images(a, folder, metrics=["kid"], extractor=stub_extractor)
-    by_spec = evaluate_images(a, "folder:train", metrics=["kid"], extractor=stub_extractor,
-                              data_root=folder, cache_dir=tmp_path / "stats")
+    by_spec = evaluate_images(
+        a,
+        "folder:train",
+        metrics=["kid"],
+        extractor=stub_extractor,
+        data_root=folder,
+        cache_dir=tmp_path / "stats",
+    )
     assert by_path["kid"] == pytest.approx(by_spec["kid"], rel=1e-6)
 
 

@@ -133,8 +133,15 @@ def test_a_stats_file_of_the_other_inception_precision_warns(tmp_path, images, s
     a, _ = images
     path = tmp_path / "s.npz"
     mu, sigma = pytorch_fid_stats(stub_extractor.features(torch.from_numpy(a)))
-    write_stats(path, mu, sigma, n=40, protocol=PROTOCOL_VERSION,
-                extractor=stub_extractor.hash, feature_precision="bf16")
+    write_stats(
+        path,
+        mu,
+        sigma,
+        n=40,
+        protocol=PROTOCOL_VERSION,
+        extractor=stub_extractor.hash,
+        feature_precision="bf16",
+    )
     with pytest.warns(UserWarning, match="holds bf16 Inception features.*extracts fp32"):
         evaluate_images(a, path, extractor=stub_extractor)
     with warnings.catch_warnings(record=True) as caught:
@@ -202,8 +209,9 @@ def test_cli_stats_then_fid(tmp_path, images, stub_extractor, monkeypatch, capsy
     assert "already a statistics file" in capsys.readouterr().err
 
 
-def test_cli_stats_reports_progress_unless_quiet(tmp_path, images, stub_extractor, monkeypatch,
-                                                capsys):
+def test_cli_stats_reports_progress_unless_quiet(
+    tmp_path, images, stub_extractor, monkeypatch, capsys
+):
     monkeypatch.setattr(evaluate_module, "get_extractor", lambda *a, **k: stub_extractor)
     np.save(tmp_path / "b.npy", images[1])
     out = tmp_path / "b_stats.npz"

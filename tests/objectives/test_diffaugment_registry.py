@@ -36,8 +36,11 @@ def test_same_seed_same_output_as_calling_the_transforms_in_order():
 
 
 def test_unknown_policy_names_the_choices_and_the_closest():
-    with pytest.raises(ConfigError, match=r"^'objective\.diffaugment' must be one of color, "
-                       r"translation, cutout; got 'translaton' \(did you mean 'translation'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^'objective\.diffaugment' must be one of color, "
+        r"translation, cutout; got 'translaton' \(did you mean 'translation'\?\)",
+    ):
         DiffAugment("translaton")
     cfg = Config()
     cfg.objective.diffaugment = "color,flip"

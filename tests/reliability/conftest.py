@@ -70,7 +70,7 @@ def assert_clean_error(code: int, err: str, *fragments: str) -> str:
     assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
     line = lines[0]
     assert line.startswith("error: "), line
-    sentence = line[len("error: "):]
+    sentence = line[len("error: ") :]
     assert not _SENTENCE_BREAK.search(sentence), f"more than one sentence: {sentence!r}"
     assert sentence.rstrip()[-1] in ".?", f"not a finished sentence: {sentence!r}"
     for fragment in fragments:
@@ -99,8 +99,14 @@ def one_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One finished 4-step run (checkpoints at steps 2 and 4); copy it before damaging it."""
     run = tmp_path_factory.mktemp("trained") / "run"
-    argv = ["train", RECIPE, *set_args(tiny_sets(**{"train.checkpoint_every": 2})),
-            "--out", str(run), "--quiet"]
+    argv = [
+        "train",
+        RECIPE,
+        *set_args(tiny_sets(**{"train.checkpoint_every": 2})),
+        "--out",
+        str(run),
+        "--quiet",
+    ]
     with pytest.MonkeyPatch.context() as patch:
         threads = torch.get_num_threads()
         patch.setattr(os, "cpu_count", lambda: 1)

@@ -32,10 +32,15 @@ def _state(step: int) -> dict[str, Any]:
     """A small state with every key a real checkpoint carries."""
     gen = torch.Generator().manual_seed(step)
     return {
-        "config": {}, "image_shape": [1, 8, 8], "num_classes": 0,
+        "config": {},
+        "image_shape": [1, 8, 8],
+        "num_classes": 0,
         "generator": {"w": torch.randn(64, 64, generator=gen)},
         "discriminator": {"w": torch.randn(64, 64, generator=gen)},
-        "opt_g": {}, "opt_d": {}, "step": step, "batches": {"epoch": 0, "position": step},
+        "opt_g": {},
+        "opt_d": {},
+        "step": step,
+        "batches": {"epoch": 0, "position": step},
     }
 
 
@@ -194,7 +199,9 @@ checkpoint.save_checkpoint(state, sys.argv[1])
 def test_sigkill_in_the_middle_of_a_checkpoint_write(last: Path) -> None:
     before = last.read_bytes()
     proc = subprocess.run(
-        [sys.executable, "-c", _KILL_MID_WRITE, str(last)], capture_output=True, text=True,
+        [sys.executable, "-c", _KILL_MID_WRITE, str(last)],
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
@@ -226,7 +233,10 @@ def test_disk_full_while_training_keeps_the_run_resumable(tmp_path: Path, capsys
     monkeypatch.setattr(atomic, "atomic_write_bytes", flaky)
     code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--quiet"])
     assert_clean_error(
-        code, err, "No space left on device", "the previous one is intact",
+        code,
+        err,
+        "No space left on device",
+        "the previous one is intact",
         f"resume with: gankit train --resume --out {run}",
     )
     assert load_checkpoint(run / "checkpoints" / "last.pt")["step"] == 2
@@ -254,6 +264,9 @@ def test_disk_full_while_logging_says_how_to_resume(tmp_path: Path, capsys, monk
     monkeypatch.setattr(rundir.RunDir, "append_metrics", flaky)
     code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--quiet"])
     assert_clean_error(
-        code, err, "No space left on device", "metrics.jsonl",
+        code,
+        err,
+        "No space left on device",
+        "metrics.jsonl",
         f"resume with: gankit train --resume --out {run}",
     )

@@ -59,8 +59,9 @@ def _write_mnist(folder: Path, n: int = 16) -> None:
 def test_missing_dataset_lists_where_it_looked(tmp_path: Path, capsys) -> None:
     if Path("/usr/share/datasets/mnist").exists():
         pytest.skip("a system-wide MNIST is installed")
-    code, _, err = _train(capsys, tmp_path / "run", **{"data.name": "mnist",
-                                                       "data.root": "/nonexistent"})
+    code, _, err = _train(
+        capsys, tmp_path / "run", **{"data.name": "mnist", "data.root": "/nonexistent"}
+    )
     assert_clean_error(code, err, "Dataset mnist (split train) was not found", "/nonexistent")
 
 
@@ -90,8 +91,10 @@ def _write_cifar(folder: Path, n: int = 4) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
-                 b"labels": [int(v) for v in rng.integers(0, 10, n)]}
+        batch = {
+            b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
+            b"labels": [int(v) for v in rng.integers(0, 10, n)],
+        }
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
     meta = {b"label_names": [f"class{i}".encode() for i in range(10)]}
     (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
@@ -103,8 +106,9 @@ def test_truncated_cifar_batch_is_named(tmp_path: Path, capsys) -> None:
     assert len(load_dataset("cifar10", root=tmp_path)) == 20  # the intact set loads
     batch = root / "data_batch_3"
     batch.write_bytes(batch.read_bytes()[:3000])
-    code, _, err = _train(capsys, tmp_path / "run", **{"data.name": "cifar10",
-                                                       "data.root": tmp_path})
+    code, _, err = _train(
+        capsys, tmp_path / "run", **{"data.name": "cifar10", "data.root": tmp_path}
+    )
     assert_clean_error(code, err, str(batch), "not a readable CIFAR-10 pickle batch")
 
 
@@ -144,11 +148,15 @@ def test_images_of_mixed_sizes_and_modes_are_unified(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "fragments"),
     [
-        (["train", "dcgan-fashoin"],
-         ["Unknown recipe 'dcgan-fashoin'", "did you mean 'dcgan-fashion'?"]),
+        (
+            ["train", "dcgan-fashoin"],
+            ["Unknown recipe 'dcgan-fashoin'", "did you mean 'dcgan-fashion'?"],
+        ),
         (["train", "missing.yaml"], ["Config file 'missing.yaml' does not exist"]),
-        (["train", "--set", "train.batchsize=8"],
-         ["Unknown config key 'train.batchsize'", "did you mean 'train.batch_size'?"]),
+        (
+            ["train", "--set", "train.batchsize=8"],
+            ["Unknown config key 'train.batchsize'", "did you mean 'train.batch_size'?"],
+        ),
         (["train", "--set", "trian.steps=8"], ["Unknown config key 'trian.steps'", "train.steps"]),
         (["train", "--set", "train.batch_size=abc"], ["'train.batch_size' must be an integer"]),
         (["train", "--set", "train.batch_size=0"], ["'train.batch_size' must be positive"]),
@@ -179,8 +187,10 @@ def test_invalid_yaml_config_file(tmp_path: Path, capsys) -> None:
 
 def test_resume_with_another_architecture(run_copy: Callable[[str], Path], capsys) -> None:
     run = run_copy("run")
-    code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(run), "--quiet",
-                                    "--set", "model.generator.width=16"])
+    code, _, err = run_cli(
+        capsys,
+        ["train", "--resume", "--out", str(run), "--quiet", "--set", "model.generator.width=16"],
+    )
     assert_clean_error(code, err, "generator", "does not match", "model.*")
     assert load_checkpoint(run / "checkpoints" / "last.pt")["step"] == 4  # untouched
 
@@ -207,8 +217,7 @@ def test_damaged_checkpoint_for_sample_and_resume(
     shutil.copyfile(run / "checkpoints" / "step_0000004.pt", last)
     _damage(last, how)
     expected = "is not a gankit checkpoint" if how == "foreign" else "is truncated or corrupt"
-    code, _, err = run_cli(capsys, ["sample", str(run), "--n", "4", "--out",
-                                    str(run / "s.npz")])
+    code, _, err = run_cli(capsys, ["sample", str(run), "--n", "4", "--out", str(run / "s.npz")])
     assert_clean_error(code, err, str(last), expected)
     code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(run), "--quiet"])
     # Resuming points at the newest periodic copy that still loads.
@@ -258,8 +267,7 @@ def test_sample_from_nothing(tmp_path: Path, capsys) -> None:
 def test_resume_without_checkpoints(tmp_path: Path, capsys) -> None:
     (tmp_path / "fresh").mkdir()
     code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(tmp_path / "fresh")])
-    assert_clean_error(code, err, "Cannot resume", "has no checkpoints/last.pt",
-                       "without --resume")
+    assert_clean_error(code, err, "Cannot resume", "has no checkpoints/last.pt", "without --resume")
 
 
 def test_output_directory_holding_another_run(
@@ -272,8 +280,15 @@ def test_output_directory_holding_another_run(
     assert_clean_error(code, err, "already holds a run", "--resume", "--force")
     assert (run / "checkpoints" / "last.pt").read_bytes() == before
     # --force replaces the run's own files only.
-    argv = ["train", RECIPE, *set_args(tiny_sets(**{"train.steps": 2})), "--out", str(run),
-            "--quiet", "--force"]
+    argv = [
+        "train",
+        RECIPE,
+        *set_args(tiny_sets(**{"train.steps": 2})),
+        "--out",
+        str(run),
+        "--quiet",
+        "--force",
+    ]
     code, _, err = run_cli(capsys, argv)
     assert code == 0, err
     assert (run / "notes.txt").read_text() == "my notes"

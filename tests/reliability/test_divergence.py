@@ -27,12 +27,11 @@ NAN_STEP = 6  # the step whose discriminator loss is NaN
 LOG_EVERY = 5
 
 
-
-
 def _trainer(run: Path, *, nan_times: int = 1, **extra: object) -> Trainer:
     """A tiny run whose d_loss is NaN the first ``nan_times`` times step NAN_STEP is computed."""
-    sets = tiny_sets(**{"train.steps": 14, "train.log_every": LOG_EVERY,
-                        "train.checkpoint_every": 4, **extra})
+    sets = tiny_sets(
+        **{"train.steps": 14, "train.log_every": LOG_EVERY, "train.checkpoint_every": 4, **extra}
+    )
     trainer = Trainer(load_config(RECIPE, sets), run, progress=False)
     real = trainer.objective.d_loss
     fired = {"n": 0}
@@ -70,8 +69,11 @@ def test_nan_stops_the_run_naming_step_and_checkpoint(tmp_path: Path) -> None:
 
 def _rollback_run(tmp_path: Path, nan_times: int) -> tuple[Trainer, list[dict[str, Any]]]:
     run = tmp_path / "run"
-    trainer = _trainer(run, nan_times=nan_times, **{"train.on_divergence": "rollback",
-                                                   "train.rollback_lr_factor": 0.25})
+    trainer = _trainer(
+        run,
+        nan_times=nan_times,
+        **{"train.on_divergence": "rollback", "train.rollback_lr_factor": 0.25},
+    )
     result = trainer.fit()
     assert result.status == "completed" and result.step == 14
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -95,7 +97,7 @@ def test_one_nan_means_exactly_one_rollback(tmp_path: Path) -> None:
     events = [r for r in rows if r.get("event") == "rollback"]
     assert [(e["event"], e["step"], e["lr_scale"]) for e in events] == [("rollback", 4, 0.25)]
     # Train rows logged after the rollback are finite (no stale NaN carried into them).
-    after = [r for r in rows[rows.index(events[0]) + 1:] if r["kind"] == "train"]
+    after = [r for r in rows[rows.index(events[0]) + 1 :] if r["kind"] == "train"]
     assert after and all(r["d_loss"] is not None and math.isfinite(r["d_loss"]) for r in after)
 
 
@@ -107,9 +109,16 @@ def test_repeated_divergence_compounds_the_learning_rate_cut(tmp_path: Path) -> 
 
 
 def test_divergence_through_the_cli_is_one_sentence(tmp_path: Path, capsys) -> None:
-    sets = tiny_sets(**{"train.steps": 6, "optim.discriminator.lr": 1e30,
-                        "optim.generator.lr": 1e30, "objective.loss": "wasserstein",
-                        "train.log_every": 2})
-    code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out",
-                                    str(tmp_path / "run"), "--quiet"])
+    sets = tiny_sets(
+        **{
+            "train.steps": 6,
+            "optim.discriminator.lr": 1e30,
+            "optim.generator.lr": 1e30,
+            "objective.loss": "wasserstein",
+            "train.log_every": 2,
+        }
+    )
+    code, _, err = run_cli(
+        capsys, ["train", RECIPE, *set_args(sets), "--out", str(tmp_path / "run"), "--quiet"]
+    )
     assert_clean_error(code, err, "diverged", "train.on_divergence=rollback")

@@ -70,8 +70,9 @@ def test_crafted_checkpoint_is_refused_everywhere(
 
     with pytest.raises(CheckpointError, match=r"Refusing to load .* imports (builtins|io)\.open"):
         load_checkpoint(last)
-    code, _, err = run_cli(capsys, ["sample", str(run), "--n", "2", "--out",
-                                    str(tmp_path / "x.npz")])
+    code, _, err = run_cli(
+        capsys, ["sample", str(run), "--n", "2", "--out", str(tmp_path / "x.npz")]
+    )
     assert_clean_error(code, err, "Refusing to load", "could run code", "nothing in it was")
     code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(run), "--quiet"])
     assert_clean_error(code, err, "Refusing to load")
@@ -130,9 +131,7 @@ def test_export_round_trip_without_pickle(
 
 
 @pytest.mark.parametrize("damage", ["truncated", "foreign", "bad-metadata"])
-def test_damaged_export_is_refused(
-    trained_run: Path, tmp_path: Path, damage: str
-) -> None:
+def test_damaged_export_is_refused(trained_run: Path, tmp_path: Path, damage: str) -> None:
     from safetensors.torch import save_file
 
     out = tmp_path / "g.safetensors"
@@ -140,9 +139,16 @@ def test_damaged_export_is_refused(
         save_file({"w": torch.zeros(2)}, str(out))
         expected = "not a gankit generator export"
     elif damage == "bad-metadata":
-        save_file({"w": torch.zeros(2)}, str(out), metadata={
-            "format": "gankit-generator", "config": '{"model": {"widht": 8}}',
-            "image_shape": "[1, 8, 8]", "num_classes": "0"})
+        save_file(
+            {"w": torch.zeros(2)},
+            str(out),
+            metadata={
+                "format": "gankit-generator",
+                "config": '{"model": {"widht": 8}}',
+                "image_shape": "[1, 8, 8]",
+                "num_classes": "0",
+            },
+        )
         expected = "damaged gankit metadata"
     else:
         from gankit.export import export_generator

@@ -15,8 +15,9 @@ FLIPS = {"data.hflip": "true", "data.rotate_degrees": 15, "model.generator.norm"
 
 def _run(tmp_path, name: str, steps: int, *, resume: bool = False, **extra: object) -> Trainer:
     sets = tiny_overrides(**{"train.steps": steps, "train.sample_every": 1000, **FLIPS, **extra})
-    trainer = Trainer(load_config("dcgan-fashion", sets), tmp_path / name, resume=resume,
-                      progress=False)
+    trainer = Trainer(
+        load_config("dcgan-fashion", sets), tmp_path / name, resume=resume, progress=False
+    )
     trainer.fit()
     return trainer
 

@@ -43,8 +43,7 @@ def last(tmp_path: Path) -> Path:
 
 def test_stop_names_step_checkpoint_and_fix(last: Path) -> None:
     with pytest.raises(DivergenceError) as info:
-        DivergencePolicy("stop", 0.5).rollback_scale(step=9, diverged_at=8, last=last,
-                                                      lr_scale=1.0)
+        DivergencePolicy("stop", 0.5).rollback_scale(step=9, diverged_at=8, last=last, lr_scale=1.0)
     message = str(info.value)
     assert "by step 8" in message and f"last good checkpoint: {last}" in message
     assert "train.on_divergence=rollback" in message
@@ -69,5 +68,9 @@ def test_rollback_cuts_compound_until_the_cap(last: Path) -> None:
 
 def test_rollback_event_row() -> None:
     assert rollback_event(4, 7, 0.25) == {
-        "kind": "event", "event": "rollback", "step": 4, "from_step": 7, "lr_scale": 0.25
+        "kind": "event",
+        "event": "rollback",
+        "step": 4,
+        "from_step": 7,
+        "lr_scale": 0.25,
     }

@@ -17,8 +17,9 @@ from tests.conftest import tiny_overrides
 
 def _run(tmp_path, name: str, steps: int, *, resume: bool = False, **extra) -> list[dict]:
     overrides = tiny_overrides(**{"train.steps": steps, "train.log_every": 1, **extra})
-    Trainer(load_config("dcgan-fashion", overrides), tmp_path / name, resume=resume,
-            progress=False).fit()
+    Trainer(
+        load_config("dcgan-fashion", overrides), tmp_path / name, resume=resume, progress=False
+    ).fit()
     lines = (tmp_path / name / "metrics.jsonl").read_text().splitlines()
     return [row for row in map(json.loads, lines) if row["kind"] == "train"]
 

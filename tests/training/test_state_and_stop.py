@@ -22,8 +22,13 @@ def _state(seed: int) -> TrainState:
     g = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
     d = nn.Linear(4, 1)
     return TrainState(
-        g, d, torch.optim.Adam(g.parameters()), torch.optim.Adam(d.parameters()), None,
-        EMA(g, decay=0.9, start_step=0), InMemoryBatches(32, 4, seed=seed),
+        g,
+        d,
+        torch.optim.Adam(g.parameters()),
+        torch.optim.Adam(d.parameters()),
+        None,
+        EMA(g, decay=0.9, start_step=0),
+        InMemoryBatches(32, 4, seed=seed),
     )
 
 
@@ -51,8 +56,9 @@ def test_checkpoint_round_trip_restores_every_part(tmp_path: Path) -> None:
             assert torch.equal(x, y), name
     assert saved.ema is not None and loaded.ema is not None
     assert loaded.ema.num_updates == saved.ema.num_updates == 1
-    ema_pairs = zip(saved.ema.module.state_dict().values(),
-                    loaded.ema.module.state_dict().values(), strict=True)
+    ema_pairs = zip(
+        saved.ema.module.state_dict().values(), loaded.ema.module.state_dict().values(), strict=True
+    )
     assert all(torch.equal(x, y) for x, y in ema_pairs)
     for a, b in ((saved.opt_g, loaded.opt_g), (saved.opt_d, loaded.opt_d)):
         sa, sb = a.state_dict()["state"], b.state_dict()["state"]

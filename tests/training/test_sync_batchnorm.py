@@ -65,8 +65,9 @@ def test_early_check_reads_torchruns_world_size(monkeypatch, world, device, refu
 def test_trainer_refuses_before_joining_a_group_or_writing(monkeypatch, tmp_path) -> None:
     """As under torchrun (WORLD_SIZE=2): no process group is formed, no folder is made."""
     monkeypatch.setenv("WORLD_SIZE", "2")
-    cfg = load_config("dcgan-fashion", tiny_overrides(**{"train.sync_bn": "true",
-                                                          "train.device": "cpu"}))
+    cfg = load_config(
+        "dcgan-fashion", tiny_overrides(**{"train.sync_bn": "true", "train.device": "cpu"})
+    )
     with pytest.raises(ConfigError, match=r"train\.sync_bn needs CUDA"):
         Trainer(cfg, tmp_path / "run", progress=False)
     assert not dist.is_initialized()
@@ -79,19 +80,34 @@ def test_torchrun_cli_gives_one_sentence_per_rank(tmp_path) -> None:
     """``torchrun -m gankit train ... sync_bn=true`` on CPU: the sentence, from each rank that
     gets to print it, and no gankit traceback (torchrun reports the failed workers itself)."""
     sets = tiny_overrides(**{"train.sync_bn": "true", "train.device": "cpu"})
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "gankit", "train", "dcgan-fashion", *[a for s in sets for a in ("--set", s)],
-           "--out", str(tmp_path / "run"), "--quiet"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "gankit",
+        "train",
+        "dcgan-fashion",
+        *[a for s in sets for a in ("--set", s)],
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
     # torchrun stops the other worker as soon as one exits non-zero, so on a busy CPU only the
     # first may get to print: one or two lines, each the sentence.
-    assert lines and set(lines) == {f"error: {SYNC_BN_ON_CPU}"} and len(lines) <= 2, (
-        proc.stderr[-2000:]
-    )
+    assert lines and set(lines) == {f"error: {SYNC_BN_ON_CPU}"} and len(lines) <= 2, proc.stderr[
+        -2000:
+    ]
     assert "SyncBatchNorm expected" not in proc.stderr
     package = str(Path(gankit.__file__).parent)
     assert package not in proc.stderr  # no frame of gankit's code in any traceback

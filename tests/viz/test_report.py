@@ -185,8 +185,10 @@ def test_run_report_lists_every_value_of_the_last_evaluation(make_run):
     run = make_run("solo")
     with (run / "metrics.jsonl").open("a") as log:
         log.write('{"kind": "eval", "step": 10, "fid": 50.0}\n')
-        log.write('{"kind": "eval", "step": 20, "fid": 40.5, "new_metric": 0.123456789, '
-                  '"n_gen": 64, "ref": "x:test", "protocol": "tf1-v1"}\n')
+        log.write(
+            '{"kind": "eval", "step": 20, "fid": 40.5, "new_metric": 0.123456789, '
+            '"n_gen": 64, "ref": "x:test", "protocol": "tf1-v1"}\n'
+        )
     text = write_run_report(run).read_text()
     table = re.search(r'<table class="evaluation">(.*?)</table>', text, re.S).group(1)
     assert "last evaluation (step 20)" in table

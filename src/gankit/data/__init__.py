@@ -29,6 +29,7 @@ from gankit.data import cifar  # noqa: F401
 from gankit.data import celeba  # noqa: F401
 from gankit.data import folder  # noqa: F401
 from gankit.data import synthetic  # noqa: F401
+
 # isort: on
 from gankit.data.loader import (
     check_dataset,

@@ -77,8 +77,14 @@ def has_images(folder: Path) -> bool:
 def find_annotation(image_dir: Path, filename: str) -> Path | None:
     """Where ``filename`` sits relative to the image folder, if anywhere."""
     parent = image_dir.parent
-    for folder in (parent, image_dir, parent / "Anno", parent / "Eval",
-                   parent.parent / "Anno", parent.parent / "Eval"):
+    for folder in (
+        parent,
+        image_dir,
+        parent / "Anno",
+        parent / "Eval",
+        parent.parent / "Anno",
+        parent.parent / "Eval",
+    ):
         path = folder / filename
         if path.is_file():
             return path
@@ -177,7 +183,7 @@ def _held_out_split(image_dir: Path, present: list[str], split: str) -> list[str
             f"{image_dir} has {len(present)} CelebA images, too few to hold out a test split "
             f"(it takes at least 10); add images or {PARTITION_FILE}."
         )
-    return present[len(present) - held:] if split == "test" else present[:len(present) - held]
+    return present[len(present) - held :] if split == "test" else present[: len(present) - held]
 
 
 def split_rule(image_dir: Path) -> SplitRule:
@@ -188,8 +194,9 @@ def split_rule(image_dir: Path) -> SplitRule:
     present = list_images(image_dir)
     held = held_out_count(len(present))
     if held == 0:
-        return ["train"], (f"no {PARTITION_FILE} and only {len(present)} images: all are train, "
-                           "none held out")
+        return ["train"], (
+            f"no {PARTITION_FILE} and only {len(present)} images: all are train, none held out"
+        )
     first, last = present[len(present) - held], present[-1]
     return ["train", "test"], (
         f"no {PARTITION_FILE}: the last {held} of {len(present)} images by file name "
@@ -244,17 +251,26 @@ def read_split(
             attr_names, table = read_attributes(attr_path)
             if all(name in table for name in names):
                 attrs = np.stack([table[name] for name in names])
-        return {"images": images, "attr_names": np.asarray(attr_names, dtype=str),
-                "attrs": attrs}
+        return {"images": images, "attr_names": np.asarray(attr_names, dtype=str), "attrs": attrs}
 
-    arrays = cached_arrays(f"celeba:{image_dir.resolve()}:{split}", "celeba", sources,
-                           {"size": size, "crop": side}, decode_all)
+    arrays = cached_arrays(
+        f"celeba:{image_dir.resolve()}:{split}",
+        "celeba",
+        sources,
+        {"size": size, "crop": side},
+        decode_all,
+    )
     attrs_out = arrays["attrs"] if len(arrays["attrs"]) else None
     return arrays["images"], [str(a) for a in arrays["attr_names"]], attrs_out
 
 
-def _decode_split(image_dir: Path, paths: list[Path], size: tuple[int, int] | None,
-                  crop: int | None, workers: int | None) -> np.ndarray:
+def _decode_split(
+    image_dir: Path,
+    paths: list[Path],
+    size: tuple[int, int] | None,
+    crop: int | None,
+    workers: int | None,
+) -> np.ndarray:
     """Decode, crop and resize ``paths`` into one preallocated ``[N, 3, H, W]`` array."""
 
     def decode(path: Path) -> np.ndarray:
@@ -293,8 +309,9 @@ def _decode_split(image_dir: Path, paths: list[Path], size: tuple[int, int] | No
 def read_celeba(request: Request) -> ImageDataset:
     """The ``DatasetSpec.read`` of CelebA: 64 px faces unless ``data.image_size`` says."""
     image_dir = required_folder(request)
-    images, attr_names, attrs = read_split(image_dir, request.split,
-                                           image_size=request.size or DEFAULT_SIZE)
+    images, attr_names, attrs = read_split(
+        image_dir, request.split, image_size=request.size or DEFAULT_SIZE
+    )
     dataset = build_dataset(images, None, [], "celeba", request.split, image_dir)
     if attrs is not None:
         dataset.attributes = torch.from_numpy(attrs)
@@ -310,22 +327,24 @@ HOW_TO_GET = (
     "pass --root DIR"
 )
 
-SPEC = register_dataset(DatasetSpec(
-    name="celeba",
-    splits=("train", "valid", "test", "all"),
-    read=read_celeba,
-    how_to_get=HOW_TO_GET,
-    aliases=("celeb-a", "celeba-64"),
-    subdirs=(
-        "celeba/img_align_celeba",
-        "img_align_celeba",
-        "CelebA/img_align_celeba",
-        "CelebA/Img/img_align_celeba",
-        "celeba",
-        "celebA",
-        "CelebA",
-    ),
-    is_complete=lambda folder, split: has_images(folder),
-    check_splits=lambda request: split_rule(required_folder(request)),
-    description="aligned faces, 64 px colour (official partition or the last images held out)",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="celeba",
+        splits=("train", "valid", "test", "all"),
+        read=read_celeba,
+        how_to_get=HOW_TO_GET,
+        aliases=("celeb-a", "celeba-64"),
+        subdirs=(
+            "celeba/img_align_celeba",
+            "img_align_celeba",
+            "CelebA/img_align_celeba",
+            "CelebA/Img/img_align_celeba",
+            "celeba",
+            "celebA",
+            "CelebA",
+        ),
+        is_complete=lambda folder, split: has_images(folder),
+        check_splits=lambda request: split_rule(required_folder(request)),
+        description="aligned faces, 64 px colour (official partition or the last images held out)",
+    )
+)

@@ -125,8 +125,11 @@ def read_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(batch, dict):
         raise DataError(f"{path} does not hold a CIFAR-10 batch dictionary; {fix}")
     data, labels = _get(batch, "data"), _get(batch, "labels")
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or (
-        data.shape[1] != 3 * 32 * 32
+    if (
+        not isinstance(data, np.ndarray)
+        or data.dtype != np.uint8
+        or data.ndim != 2
+        or (data.shape[1] != 3 * 32 * 32)
     ):
         desc = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise DataError(f"{path} has data {desc} instead of uint8 [N, 3072]; {fix}")
@@ -177,8 +180,7 @@ def read_cifar10(request: Request) -> ImageDataset:
     """The ``DatasetSpec.read`` of CIFAR-10."""
     folder = required_folder(request)
     images, labels = read_split(folder, request.split)
-    return build_dataset(images, labels, read_class_names(folder), "cifar10", request.split,
-                         folder)
+    return build_dataset(images, labels, read_class_names(folder), "cifar10", request.split, folder)
 
 
 SOURCE = Source(
@@ -197,22 +199,24 @@ SOURCE = Source(
     ),
 )
 
-SPEC = register_dataset(DatasetSpec(
-    name="cifar10",
-    splits=("train", "test", "all"),
-    read=read_cifar10,
-    how_to_get=(
-        "run `gankit data prepare cifar10 --root DIR` while online, or download "
-        f"{SOURCE.mirrors[0]}cifar-10-python.tar.gz and extract it into DIR"
-    ),
-    aliases=("cifar-10", "cifar_10", "cifar"),
-    subdirs=(
-        "cifar-10-batches-py",
-        "cifar10/cifar-10-batches-py",
-        "CIFAR10/cifar-10-batches-py",
-        "cifar10",
-    ),
-    is_complete=has_split,
-    source=SOURCE,
-    description="32 px colour photos, 10 classes (the official pickle batches)",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="cifar10",
+        splits=("train", "test", "all"),
+        read=read_cifar10,
+        how_to_get=(
+            "run `gankit data prepare cifar10 --root DIR` while online, or download "
+            f"{SOURCE.mirrors[0]}cifar-10-python.tar.gz and extract it into DIR"
+        ),
+        aliases=("cifar-10", "cifar_10", "cifar"),
+        subdirs=(
+            "cifar-10-batches-py",
+            "cifar10/cifar-10-batches-py",
+            "CIFAR10/cifar-10-batches-py",
+            "cifar10",
+        ),
+        is_complete=has_split,
+        source=SOURCE,
+        description="32 px colour photos, 10 classes (the official pickle batches)",
+    )
+)

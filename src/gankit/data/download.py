@@ -234,8 +234,9 @@ def _install_archive(
                 f"{archive} has no {source.archive_folder}/ folder; delete it and download again."
             )
         for resource in source.extracted:
-            if not verify_file(extracted / resource.filename, md5=resource.md5,
-                               sha256=resource.sha256):
+            if not verify_file(
+                extracted / resource.filename, md5=resource.md5, sha256=resource.sha256
+            ):
                 raise DataError(
                     f"{extracted / resource.filename} from {archive} is missing or has the wrong "
                     "checksum; delete the archive and download it again."

@@ -24,19 +24,22 @@ SOURCE = Source(
     subdir="FashionMNIST/raw",
 )
 
-SPEC = register_dataset(DatasetSpec(
-    name="fashion-mnist",
-    splits=("train", "test", "all"),
-    read=partial(idx.read_idx_dataset, name="fashion-mnist",
-                 class_names=idx.FASHION_MNIST_CLASSES),
-    how_to_get=(
-        "install it with `apt-get install dataset-fashion-mnist`, or run `gankit data prepare "
-        f"fashion-mnist --root DIR` while online (downloads from {SOURCE.mirrors[0]})"
-    ),
-    aliases=("fashion_mnist", "fashionmnist", "fmnist"),
-    subdirs=("FashionMNIST/raw", "fashion-mnist", "fashion_mnist", "FashionMNIST"),
-    system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
-    is_complete=idx.has_split,
-    source=SOURCE,
-    description="clothing, 28 px grey, 10 classes",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="fashion-mnist",
+        splits=("train", "test", "all"),
+        read=partial(
+            idx.read_idx_dataset, name="fashion-mnist", class_names=idx.FASHION_MNIST_CLASSES
+        ),
+        how_to_get=(
+            "install it with `apt-get install dataset-fashion-mnist`, or run `gankit data prepare "
+            f"fashion-mnist --root DIR` while online (downloads from {SOURCE.mirrors[0]})"
+        ),
+        aliases=("fashion_mnist", "fashionmnist", "fmnist"),
+        subdirs=("FashionMNIST/raw", "fashion-mnist", "fashion_mnist", "FashionMNIST"),
+        system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
+        is_complete=idx.has_split,
+        source=SOURCE,
+        description="clothing, 28 px grey, 10 classes",
+    )
+)

@@ -38,7 +38,17 @@ from gankit.data.registry import DatasetSpec, Request, SplitRule, build_dataset,
 from gankit.errors import DataError
 
 EXTENSIONS = (
-    ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".ppm",
+    ".pgm",
+    ".pbm",
 )
 SPLIT_DIRS: dict[str, tuple[str, ...]] = {
     "train": ("train", "training"),
@@ -105,8 +115,9 @@ def split_folders(root: str | Path) -> dict[str, Path]:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
-            split = next((s for s, names in SPLIT_DIRS.items() if entry.name.lower() in names),
-                         None)
+            split = next(
+                (s for s, names in SPLIT_DIRS.items() if entry.name.lower() in names), None
+            )
             if split is None or not entry.is_dir() or split in found:
                 return {}
             found[split] = Path(entry.path)
@@ -187,27 +198,39 @@ def read_folder(
 
     def decode_all() -> dict[str, np.ndarray]:
         images, reshaped = _decode_folder(root, paths, size, workers)
-        return {"images": images, "labels": np.asarray(labels, dtype=np.int64),
-                "class_names": np.asarray(class_names, dtype=str),
-                "reshaped": np.asarray(reshaped, dtype=np.int64)}
+        return {
+            "images": images,
+            "labels": np.asarray(labels, dtype=np.int64),
+            "class_names": np.asarray(class_names, dtype=str),
+            "reshaped": np.asarray(reshaped, dtype=np.int64),
+        }
 
     # "sizes": entries made before the count of reshaped images existed are decoded again
-    arrays = cached_arrays(f"folder:{root.resolve()}:{split}", "folder", paths,
-                           {"size": size, "classes": class_names, "sizes": 1}, decode_all)
+    arrays = cached_arrays(
+        f"folder:{root.resolve()}:{split}",
+        "folder",
+        paths,
+        {"size": size, "classes": class_names, "sizes": 1},
+        decode_all,
+    )
     images = arrays["images"]
     reshaped = int(arrays["reshaped"])
     if reshaped:
         # Said on every load (a cached one too): a folder of mixed sizes is legal, but a user
         # scoring or training on it should know that some images were cut.
-        print(f"gankit: warning: {reshaped:,} of {len(images):,} images in {root} ({split}) "
-              f"are not {images.shape[2]}x{images.shape[3]} like the first; they were "
-              "centre-cropped to its aspect ratio and resized. Set data.image_size to choose "
-              "the size yourself.", file=sys.stderr)
+        print(
+            f"gankit: warning: {reshaped:,} of {len(images):,} images in {root} ({split}) "
+            f"are not {images.shape[2]}x{images.shape[3]} like the first; they were "
+            "centre-cropped to its aspect ratio and resized. Set data.image_size to choose "
+            "the size yourself.",
+            file=sys.stderr,
+        )
     return images, arrays["labels"], [str(c) for c in arrays["class_names"]]
 
 
-def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
-                   workers: int | None) -> tuple[np.ndarray, int]:
+def _decode_folder(
+    root: Path, paths: list[Path], size: tuple[int, int] | None, workers: int | None
+) -> tuple[np.ndarray, int]:
     """Decode ``paths`` to one uint8 ``[N, C, H, W]`` array (first image fixes the size), and
     count the images cropped and resized to the first one's size (0 when ``size`` was given:
     then resizing is what the user asked for)."""
@@ -248,8 +271,10 @@ def _decode_folder(root: Path, paths: list[Path], size: tuple[int, int] | None,
 
 def _root_of(request: Request) -> Path:
     if request.root is None:
-        raise DataError("The folder dataset needs a root; set data.root (or --root) to a folder "
-                        "of images, or one with train/ and test/ sub-folders.")
+        raise DataError(
+            "The folder dataset needs a root; set data.root (or --root) to a folder "
+            "of images, or one with train/ and test/ sub-folders."
+        )
     return request.root
 
 
@@ -270,13 +295,15 @@ def folder_split_rule(request: Request) -> SplitRule:
     return splits, f"{root} has no train/ and test/ sub-folders, so every image is in train"
 
 
-SPEC = register_dataset(DatasetSpec(
-    name="folder",
-    splits=("train", "test", "valid", "all"),  # test/valid only in a split folder
-    read=read_folder_dataset,
-    how_to_get="set data.root (or --root) to a folder of images or of class sub-folders",
-    aliases=("imagefolder", "image-folder", "images"),
-    locate_by="root",
-    check_splits=folder_split_rule,
-    description="your own images: data.root, flat or class sub-folders, optional train/ test/",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="folder",
+        splits=("train", "test", "valid", "all"),  # test/valid only in a split folder
+        read=read_folder_dataset,
+        how_to_get="set data.root (or --root) to a folder of images or of class sub-folders",
+        aliases=("imagefolder", "image-folder", "images"),
+        locate_by="root",
+        check_splits=folder_split_rule,
+        description="your own images: data.root, flat or class sub-folders, optional train/ test/",
+    )
+)

@@ -48,13 +48,13 @@ SPLIT_FILES = {
 }
 
 
-
 def gz_resources(*md5s: str) -> tuple[Resource, ...]:
     """The four gzipped IDX files of an MNIST-format dataset, in ``SPLIT_FILES`` order (train
     images, train labels, test images, test labels), each with its MD5: the file names are the
     format's, only the checksums differ between MNIST and Fashion-MNIST."""
     names = [stem for pair in SPLIT_FILES.values() for stem in pair]
     return tuple(Resource(f"{name}.gz", md5=md5) for name, md5 in zip(names, md5s, strict=True))
+
 
 def _variants(stem: str) -> list[str]:
     """File names a stem may appear under: raw first (fastest), then gzip; also the
@@ -75,9 +75,7 @@ def find_idx_file(folder: Path, stem: str) -> Path | None:
 def has_split(folder: Path, split: str) -> bool:
     """Whether ``folder`` holds both IDX files of ``split`` ("all" = train and test)."""
     splits = ("train", "test") if split == "all" else (split,)
-    return all(
-        find_idx_file(folder, stem) is not None for s in splits for stem in SPLIT_FILES[s]
-    )
+    return all(find_idx_file(folder, stem) is not None for s in splits for stem in SPLIT_FILES[s])
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -101,11 +101,13 @@ def cached_arrays(
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_with(path, lambda f: np.savez(f, **arrays))
     except OSError as err:
-        print(f"gankit: warning: could not cache decoded images in {folder} ({err}); the next "
-              "load decodes again.", file=sys.stderr)
+        print(
+            f"gankit: warning: could not cache decoded images in {folder} ({err}); the next "
+            "load decodes again.",
+            file=sys.stderr,
+        )
         return arrays
     for stale in folder.glob(f"{slug}-*.npz"):
         if stale != path:
             stale.unlink(missing_ok=True)
     return arrays
-

@@ -87,8 +87,10 @@ def load_dataset(
     if ":" in str(name):
         name, spec_split = parse_dataset_spec(name)
         if split not in ("train", spec_split):
-            raise DataError(f"Dataset spec {name}:{spec_split} conflicts with split={split!r}; "
-                            "give the split only once.")
+            raise DataError(
+                f"Dataset spec {name}:{spec_split} conflicts with split={split!r}; "
+                "give the split only once."
+            )
         split = spec_split
     spec = get_spec(name)
     split = canonical_split(spec.name, split)
@@ -109,8 +111,9 @@ def load_dataset(
     return _postprocess(spec.read(request), size, channels)
 
 
-def _postprocess(dataset: ImageDataset, size: tuple[int, int] | None,
-                 channels: int | None) -> ImageDataset:
+def _postprocess(
+    dataset: ImageDataset, size: tuple[int, int] | None, channels: int | None
+) -> ImageDataset:
     """Resize and convert channels, in the cheaper order (reduce channels before resizing)."""
     images = dataset.images
     if channels == 1:
@@ -143,11 +146,21 @@ def _status(spec: DatasetSpec, root: PathLike | None) -> DatasetStatus:
         return DatasetStatus(spec.name, True, None, [], spec.how_to_get)
     if spec.locate_by == "root":
         ok = root is not None and Path(root).is_dir()
-        return DatasetStatus(spec.name, ok, str(root) if ok else None,
-                             [str(root)] if root is not None else [], spec.how_to_get)
+        return DatasetStatus(
+            spec.name,
+            ok,
+            str(root) if ok else None,
+            [str(root)] if root is not None else [],
+            spec.how_to_get,
+        )
     found, looked = spec.find("all", root)
-    return DatasetStatus(spec.name, found is not None, str(found) if found else None,
-                         [str(p) for p in looked], spec.how_to_get)
+    return DatasetStatus(
+        spec.name,
+        found is not None,
+        str(found) if found else None,
+        [str(p) for p in looked],
+        spec.how_to_get,
+    )
 
 
 def dataset_status(root: PathLike | None = None) -> list[DatasetStatus]:
@@ -157,8 +170,11 @@ def dataset_status(root: PathLike | None = None) -> list[DatasetStatus]:
 
 
 def _split_summary(dataset: ImageDataset) -> dict[str, Any]:
-    counts = (torch.bincount(dataset.labels, minlength=dataset.num_classes).tolist()
-              if dataset.num_classes else [])
+    counts = (
+        torch.bincount(dataset.labels, minlength=dataset.num_classes).tolist()
+        if dataset.num_classes
+        else []
+    )
     return {
         "n": len(dataset),
         "shape": list(dataset.image_shape),
@@ -181,8 +197,9 @@ def check_dataset(name: str, root: PathLike | None = None) -> dict[str, Any]:
     rule = ""
     if spec.check_splits is not None:
         folder = _locate(spec, "all", root, False) if spec.locate_by == "search" else None
-        request = Request(split="all", root=Path(root).expanduser() if root else None,
-                          folder=folder)
+        request = Request(
+            split="all", root=Path(root).expanduser() if root else None, folder=folder
+        )
         splits, rule = spec.check_splits(request)
     summary: dict[str, Any] = {"name": spec.name, "splits": {}}
     if rule:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ENV_VAR = "GANKIT_DATA"
 
+
 def default_data_root() -> Path:
     """Folder that downloads go to when neither ``root`` nor ``$GANKIT_DATA`` is set:
     ``$XDG_CACHE_HOME/gankit/data``, i.e. ``~/.cache/gankit/data`` (as scripts/ uses)."""

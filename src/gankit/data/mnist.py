@@ -20,17 +20,19 @@ SOURCE = Source(
     subdir="MNIST/raw",
 )
 
-SPEC = register_dataset(DatasetSpec(
-    name="mnist",
-    splits=("train", "test", "all"),
-    read=partial(idx.read_idx_dataset, name="mnist", class_names=idx.MNIST_CLASSES),
-    how_to_get=(
-        "run `gankit data prepare mnist --root DIR` while online (downloads from "
-        f"{SOURCE.mirrors[0]}), or copy the four IDX files into DIR/MNIST/raw"
-    ),
-    subdirs=("MNIST/raw", "mnist", "MNIST"),
-    system_dirs=(Path("/usr/share/datasets/mnist"),),
-    is_complete=idx.has_split,
-    source=SOURCE,
-    description="handwritten digits, 28 px grey, 10 classes",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="mnist",
+        splits=("train", "test", "all"),
+        read=partial(idx.read_idx_dataset, name="mnist", class_names=idx.MNIST_CLASSES),
+        how_to_get=(
+            "run `gankit data prepare mnist --root DIR` while online (downloads from "
+            f"{SOURCE.mirrors[0]}), or copy the four IDX files into DIR/MNIST/raw"
+        ),
+        subdirs=("MNIST/raw", "mnist", "MNIST"),
+        system_dirs=(Path("/usr/share/datasets/mnist"),),
+        is_complete=idx.has_split,
+        source=SOURCE,
+        description="handwritten digits, 28 px grey, 10 classes",
+    )
+)

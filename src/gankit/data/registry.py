@@ -32,8 +32,13 @@ if TYPE_CHECKING:
 
 PathLike = str | os.PathLike[str]
 
-SPLIT_ALIASES = {"val": "valid", "validation": "valid", "training": "train", "testing": "test",
-                 "t10k": "test"}
+SPLIT_ALIASES = {
+    "val": "valid",
+    "validation": "valid",
+    "training": "train",
+    "testing": "test",
+    "t10k": "test",
+}
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,9 @@ class DatasetSpec:
         is_complete = self.is_complete
         if self.locate_by != "search" or is_complete is None:
             raise ValueError(f"dataset {self.name!r} is not looked up on disk")
-        return locate.find_dir(self.subdirs, root, lambda f: is_complete(f, split),
-                               self.system_dirs)
+        return locate.find_dir(
+            self.subdirs, root, lambda f: is_complete(f, split), self.system_dirs
+        )
 
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset", key="data.name", fold_case=True)
@@ -133,9 +139,7 @@ def canonical_split(name: str, split: str) -> str:
     splits = DATASETS.get(name).splits
     key = SPLIT_ALIASES.get(str(split).strip().lower(), str(split).strip().lower())
     if key not in splits:
-        raise DataError(
-            f"Dataset {name!r} has no split {split!r}; use one of {', '.join(splits)}."
-        )
+        raise DataError(f"Dataset {name!r} has no split {split!r}; use one of {', '.join(splits)}.")
     return key
 
 
@@ -144,14 +148,22 @@ def parse_dataset_spec(spec: str, default_split: str = "train") -> tuple[str, st
     text = str(spec).strip()
     name, sep, split = text.partition(":")
     if not name:
-        raise DataError(f"Dataset spec {spec!r} has no name; write it as NAME[:SPLIT], e.g. "
-                        "'fashion-mnist:test'.")
+        raise DataError(
+            f"Dataset spec {spec!r} has no name; write it as NAME[:SPLIT], e.g. "
+            "'fashion-mnist:test'."
+        )
     canon = canonical_name(name)
     return canon, canonical_split(canon, split if sep and split else default_split)
 
 
-def build_dataset(images: np.ndarray, labels: np.ndarray | None, class_names: Sequence[str],
-                  name: str, split: str, source: Path | None) -> ImageDataset:
+def build_dataset(
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    class_names: Sequence[str],
+    name: str,
+    split: str,
+    source: Path | None,
+) -> ImageDataset:
     """An :class:`ImageDataset` from a reader's arrays (labels None: unlabelled, all zero)."""
     if labels is None:
         labels = np.zeros(len(images), dtype=np.int64)

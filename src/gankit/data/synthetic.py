@@ -18,16 +18,21 @@ def read_synthetic(request: Request) -> ImageDataset:
     if len(shape) != 3:
         raise DataError(f"synthetic_shape {shape!r} must be (C, H, W).")
     final = (request.channels or shape[0], *(request.size or shape[1:]))
-    return make_synthetic(request.split, n=request.synthetic_n,
-                          shape=final,  # type: ignore[arg-type]
-                          num_classes=request.synthetic_classes)
+    return make_synthetic(
+        request.split,
+        n=request.synthetic_n,
+        shape=final,  # type: ignore[arg-type]
+        num_classes=request.synthetic_classes,
+    )
 
 
-SPEC = register_dataset(DatasetSpec(
-    name="synthetic",
-    splits=("train", "test", "all"),
-    read=read_synthetic,
-    how_to_get="nothing to get: synthetic images are generated on the fly",
-    locate_by="generated",
-    description="uniform random images for speed tests (data.synthetic_*)",
-))
+SPEC = register_dataset(
+    DatasetSpec(
+        name="synthetic",
+        splits=("train", "test", "all"),
+        read=read_synthetic,
+        how_to_get="nothing to get: synthetic images are generated on the fly",
+        locate_by="generated",
+        description="uniform random images for speed tests (data.synthetic_*)",
+    )
+)

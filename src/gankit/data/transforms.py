@@ -71,21 +71,23 @@ def resize_images(
     h, w = _pair(size)
     if images.shape[-2:] == (h, w):
         return images
-    out = torch.empty((images.shape[0], images.shape[1], h, w), dtype=torch.uint8,
-                      device=images.device)
+    out = torch.empty(
+        (images.shape[0], images.shape[1], h, w), dtype=torch.uint8, device=images.device
+    )
     # CPU has a native uint8 antialiased-bilinear kernel (rounds internally, ~2x faster and no
     # float copy); other devices go through float32.
     native = images.device.type == "cpu"
     for start in range(0, images.shape[0], chunk):
-        part = images[start:start + chunk]
+        part = images[start : start + chunk]
         if native:
-            out[start:start + chunk] = F.interpolate(
+            out[start : start + chunk] = F.interpolate(
                 part, size=(h, w), mode="bilinear", align_corners=False, antialias=True
             )
             continue
-        resized = F.interpolate(part.float(), size=(h, w), mode="bilinear",
-                                align_corners=False, antialias=True)
-        out[start:start + chunk] = resized.round_().clamp_(0, 255).to(torch.uint8)
+        resized = F.interpolate(
+            part.float(), size=(h, w), mode="bilinear", align_corners=False, antialias=True
+        )
+        out[start : start + chunk] = resized.round_().clamp_(0, 255).to(torch.uint8)
     return out
 
 
@@ -101,12 +103,13 @@ def convert_channels(images: torch.Tensor, channels: int, *, chunk: int = 8192) 
     if current != 3:
         raise DataError(f"Cannot convert {current}-channel images; use 1- or 3-channel data.")
     weights = torch.tensor(LUMA, dtype=torch.float32, device=images.device).view(1, 3, 1, 1)
-    out = torch.empty((images.shape[0], 1, *images.shape[2:]), dtype=torch.uint8,
-                      device=images.device)
+    out = torch.empty(
+        (images.shape[0], 1, *images.shape[2:]), dtype=torch.uint8, device=images.device
+    )
     for start in range(0, images.shape[0], chunk):
-        part = images[start:start + chunk].float()
+        part = images[start : start + chunk].float()
         grey = (part * weights).sum(dim=1, keepdim=True)
-        out[start:start + chunk] = grey.round_().clamp_(0, 255).to(torch.uint8)
+        out[start : start + chunk] = grey.round_().clamp_(0, 255).to(torch.uint8)
     return out
 
 
@@ -148,13 +151,14 @@ def rotate(
     # H/2, so the off-diagonal terms carry the aspect ratio to keep non-square images undistorted.
     height, width = work.shape[-2:]
     theta = torch.stack(
-        [torch.stack([cos, -sin * (height / width), zero], dim=1),
-         torch.stack([sin * (width / height), cos, zero], dim=1)],
+        [
+            torch.stack([cos, -sin * (height / width), zero], dim=1),
+            torch.stack([sin * (width / height), cos, zero], dim=1),
+        ],
         dim=1,
     )
     grid = F.affine_grid(theta, [n, *work.shape[1:]], align_corners=False)
-    out = F.grid_sample(work, grid, mode="bilinear", padding_mode=padding_mode,
-                        align_corners=False)
+    out = F.grid_sample(work, grid, mode="bilinear", padding_mode=padding_mode, align_corners=False)
     return out.to(batch.dtype)
 
 

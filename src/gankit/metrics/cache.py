@@ -84,8 +84,9 @@ def _read(features_path: Path, stats_path: Path, label: str) -> FeatureSet | Non
     return FeatureSet(features, label, stats=(mu, sigma))
 
 
-def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
-                    options: MetricOptions) -> FeatureSet:
+def cached_features(
+    spec: str, n: int | None, extractor: FeatureExtractor, options: MetricOptions
+) -> FeatureSet:
     """Features and statistics of the first ``n`` images (all when None) of split ``spec``,
     computed at ``options.precision`` and cached under ``options.cache_dir``.
 
@@ -94,8 +95,15 @@ def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
     """
     root = options.data_root
     folder = Path(options.cache_dir) if options.cache_dir is not None else cache_root() / "stats"
-    key = reference_cache_key(spec, n, extractor.hash, options.precision, root, options.protocol,
-                              content=folder_content(spec, root))
+    key = reference_cache_key(
+        spec,
+        n,
+        extractor.hash,
+        options.precision,
+        root,
+        options.protocol,
+        content=folder_content(spec, root),
+    )
     features_path, stats_path = folder / f"{key}.npy", folder / f"{key}.npz"
     cached = _read(features_path, stats_path, spec)
     if cached is not None:
@@ -109,8 +117,11 @@ def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
         print(f"gankit: reference features of {spec}: {len(images)} images", file=sys.stderr)
     size = options.batch_size
     features = gather_features(
-        extractor, (images[i : i + size] for i in range(0, len(images), size)), total=len(images),
-        precision=options.precision, protocol=options.protocol,
+        extractor,
+        (images[i : i + size] for i in range(0, len(images), size)),
+        total=len(images),
+        precision=options.precision,
+        protocol=options.protocol,
         progress_label=spec if options.progress else None,
     )
     result = FeatureSet(features, spec)
@@ -119,8 +130,9 @@ def cached_features(spec: str, n: int | None, extractor: FeatureExtractor,
     return result
 
 
-def _store(features_path: Path, stats_path: Path, result: FeatureSet, mu: np.ndarray,
-           sigma: np.ndarray) -> None:
+def _store(
+    features_path: Path, stats_path: Path, result: FeatureSet, mu: np.ndarray, sigma: np.ndarray
+) -> None:
     """Cache what was computed; a cache that cannot be written (read-only, full) costs the next
     run the Inception pass again, which is no reason to throw away this one's result."""
     try:

@@ -294,7 +294,10 @@ def _source_features(
     if isinstance(source, str) and looks_like_dataset_spec(source) and not want_logits:
         return cached_features(source, count, extractor, options.for_reference())
     images = load_image_set(  # a folder in its subset order: every smaller N is a prefix
-        source, count, data_root=options.data_root, shuffle_folder=True  # type: ignore[arg-type]
+        source,
+        count,
+        data_root=options.data_root,
+        shuffle_folder=True,  # type: ignore[arg-type]
     )
     return image_features(images, extractor, options, label=label, want_logits=want_logits)
 
@@ -360,13 +363,17 @@ def evaluate_images(
     sizes = [m.n or n for m in requested]  # an unsized metric with no n reads every image
     n_a = max(size for size in sizes if size is not None) if None not in sizes else None
     found_a = stats["a"]
-    gen = found_a if found_a is not None else _source_features(
-        a,
-        n_a,
-        extractor,
-        options,
-        label=label_a,
-        want_logits=any(m.kind.needs_logits for m in requested),
+    gen = (
+        found_a
+        if found_a is not None
+        else _source_features(
+            a,
+            n_a,
+            extractor,
+            options,
+            label=label_a,
+            want_logits=any(m.kind.needs_logits for m in requested),
+        )
     )
     ref_sets: dict[int | None, FeatureSet] = {}
 

@@ -32,7 +32,11 @@ def _features_of(
 ) -> FeatureSet:
     """Features of image batches (uint8 or [-1, 1] float), gathered into one float32 array."""
     features = gather_features(
-        extractor, batches, total=total, precision=options.precision, protocol=options.protocol,
+        extractor,
+        batches,
+        total=total,
+        precision=options.precision,
+        protocol=options.protocol,
         progress_label=label if options.progress else None,
     )
     if not len(features):
@@ -102,9 +106,7 @@ def sample_features(
         overlap = gen_device.type != "cpu"
 
     def batches() -> Iterator[torch.Tensor]:
-        return _generated_batches(
-            generator, n, options.batch_size, gen_device, seed, gen_labels
-        )
+        return _generated_batches(generator, n, options.batch_size, gen_device, seed, gen_labels)
 
     was_training = generator.training
     generator.eval()

@@ -235,9 +235,7 @@ class FeatureExtractor:
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size]
-                x = inception_input(
-                    batch, device=self.device, dtype=input_dtype, protocol=protocol
-                )
+                x = inception_input(batch, device=self.device, dtype=input_dtype, protocol=protocol)
                 yield net(x).float().cpu()
 
     def features(

@@ -22,8 +22,12 @@ SUBSET_SEED = 0
 
 def shuffles_subsets(spec: str) -> bool:
     """Whether N images of ``spec`` are drawn through the seeded permutation (image folders)."""
-    return spec.split(":", 1)[0].strip().lower() in ("folder", "imagefolder", "image-folder",
-                                                     "images")
+    return spec.split(":", 1)[0].strip().lower() in (
+        "folder",
+        "imagefolder",
+        "image-folder",
+        "images",
+    )
 
 
 def subset_order(total: int) -> torch.Tensor:

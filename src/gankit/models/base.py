@@ -163,9 +163,7 @@ class Discriminator(nn.Module):
         self.feature_dim = feature_dim
         self.adv_head = init_fn(nn.Linear(feature_dim, 1))
         self.class_head = (
-            init_fn(nn.Linear(feature_dim, self.num_classes))
-            if self.how.d_class_head
-            else None
+            init_fn(nn.Linear(feature_dim, self.num_classes)) if self.how.d_class_head else None
         )
         self.embed: nn.Embedding | None = None
         if self.how.d_projection:

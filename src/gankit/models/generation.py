@@ -41,9 +41,7 @@ def draw_inputs(
 
 
 @torch.no_grad()
-def generate(
-    generator: nn.Module, z: Tensor, y: Tensor | None, *, batch_size: int = 500
-) -> Tensor:
+def generate(generator: nn.Module, z: Tensor, y: Tensor | None, *, batch_size: int = 500) -> Tensor:
     """Generator output for given inputs as uint8 on the CPU, in eval mode, in batches of
     ``batch_size`` (bounded memory for 10k images); restores the module's mode."""
     was_training = generator.training

@@ -185,8 +185,15 @@ class Trainer:
         if self.dist.is_main and resume:
             self.run.truncate_metrics_after(self.step)
             # A run may take several sittings, on different CPUs: the log says where each began.
-            self.run.append_metrics({"kind": "event", "event": "resume", "step": self.step,
-                                     "cpu": cpu_model(), "native_bf16": has_native_bf16()})
+            self.run.append_metrics(
+                {
+                    "kind": "event",
+                    "event": "resume",
+                    "step": self.step,
+                    "cpu": cpu_model(),
+                    "native_bf16": has_native_bf16(),
+                }
+            )
         self.events = (
             Broadcast(
                 [

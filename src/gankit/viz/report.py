@@ -253,8 +253,20 @@ def _table(runs: Sequence[RunInfo], names: Sequence[str]) -> str:
 
 # Fields of an eval row that describe how it was measured rather than what.
 _EVAL_BOOKKEEPING = {
-    "kind", "step", "source", "run", "ema", "n_gen", "ref", "n_ref", "protocol",
-    "feature_precision", "extractor", "eval_time_s", "time_s", "epoch",
+    "kind",
+    "step",
+    "source",
+    "run",
+    "ema",
+    "n_gen",
+    "ref",
+    "n_ref",
+    "protocol",
+    "feature_precision",
+    "extractor",
+    "eval_time_s",
+    "time_s",
+    "epoch",
 }
 
 
