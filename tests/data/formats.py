@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gankit.data.cifar import CIFAR10_CLASSES
+
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """Unsigned-byte IDX encoding: 0x0000, type 0x08, ndim, big-endian dims, data."""
@@ -151,21 +153,7 @@ def write_cifar(
     meta = {
         b"num_cases_per_batch": n,
         b"num_vis": 3072,
-        b"label_names": [
-            c.encode()
-            for c in (
-                "airplane",
-                "automobile",
-                "bird",
-                "cat",
-                "deer",
-                "dog",
-                "frog",
-                "horse",
-                "ship",
-                "truck",
-            )
-        ],
+        b"label_names": [c.encode() for c in CIFAR10_CLASSES],
     }
     with open(folder / "batches.meta", "wb") as handle:
         pickle.dump(meta, handle, protocol=2)
