@@ -48,6 +48,11 @@ def set_args(sets: list[str]) -> list[str]:
     return [arg for s in sets for arg in ("--set", s)]
 
 
+def train_argv(out: Path, sets: list[str], *flags: str) -> list[str]:
+    """The quiet ``gankit train`` command line of the tests' recipe with ``sets`` into ``out``."""
+    return ["train", RECIPE, *set_args(sets), "--out", str(out), "--quiet", *flags]
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
     """Run ``gankit ARGV`` in-process; return (exit code, stdout, stderr)."""
     capsys.readouterr()  # drop anything printed before
@@ -99,14 +104,7 @@ def one_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One finished 4-step run (checkpoints at steps 2 and 4); copy it before damaging it."""
     run = tmp_path_factory.mktemp("trained") / "run"
-    argv = [
-        "train",
-        RECIPE,
-        *set_args(tiny_sets(**{"train.checkpoint_every": 2})),
-        "--out",
-        str(run),
-        "--quiet",
-    ]
+    argv = train_argv(run, tiny_sets(**{"train.checkpoint_every": 2}))
     with pytest.MonkeyPatch.context() as patch:
         threads = torch.get_num_threads()
         patch.setattr(os, "cpu_count", lambda: 1)

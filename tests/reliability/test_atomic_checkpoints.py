@@ -25,7 +25,12 @@ import torch
 from gankit.errors import CheckpointError
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint, save_checkpoint
-from tests.reliability.conftest import RECIPE, assert_clean_error, run_cli, set_args, tiny_sets
+from tests.reliability.conftest import (
+    assert_clean_error,
+    run_cli,
+    tiny_sets,
+    train_argv,
+)
 
 
 def _state(step: int) -> dict[str, Any]:
@@ -231,7 +236,7 @@ def test_disk_full_while_training_keeps_the_run_resumable(tmp_path: Path, capsys
         real(path, data)
 
     monkeypatch.setattr(atomic, "atomic_write_bytes", flaky)
-    code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--quiet"])
+    code, _, err = run_cli(capsys, train_argv(run, sets))
     assert_clean_error(
         code,
         err,
@@ -262,7 +267,7 @@ def test_disk_full_while_logging_says_how_to_resume(tmp_path: Path, capsys, monk
         real(self, row)
 
     monkeypatch.setattr(rundir.RunDir, "append_metrics", flaky)
-    code, _, err = run_cli(capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--quiet"])
+    code, _, err = run_cli(capsys, train_argv(run, sets))
     assert_clean_error(
         code,
         err,

@@ -23,7 +23,12 @@ from PIL import Image
 
 from gankit.data import load_dataset
 from gankit.training.checkpoint import load_checkpoint
-from tests.reliability.conftest import RECIPE, assert_clean_error, run_cli, set_args, tiny_sets
+from tests.reliability.conftest import (
+    assert_clean_error,
+    run_cli,
+    tiny_sets,
+    train_argv,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +39,7 @@ def _no_dataset_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def _train(capsys, out: Path, **sets: object) -> tuple[int, str, str]:
-    argv = ["train", RECIPE, *set_args(tiny_sets(**sets)), "--out", str(out), "--quiet"]
+    argv = train_argv(out, tiny_sets(**sets))
     return run_cli(capsys, argv)
 
 
@@ -280,15 +285,7 @@ def test_output_directory_holding_another_run(
     assert_clean_error(code, err, "already holds a run", "--resume", "--force")
     assert (run / "checkpoints" / "last.pt").read_bytes() == before
     # --force replaces the run's own files only.
-    argv = [
-        "train",
-        RECIPE,
-        *set_args(tiny_sets(**{"train.steps": 2})),
-        "--out",
-        str(run),
-        "--quiet",
-        "--force",
-    ]
+    argv = train_argv(run, tiny_sets(**{"train.steps": 2}), "--force")
     code, _, err = run_cli(capsys, argv)
     assert code == 0, err
     assert (run / "notes.txt").read_text() == "my notes"

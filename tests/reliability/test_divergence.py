@@ -21,7 +21,13 @@ from gankit.config import load_config
 from gankit.errors import DivergenceError
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.trainer import Trainer
-from tests.reliability.conftest import RECIPE, assert_clean_error, run_cli, set_args, tiny_sets
+from tests.reliability.conftest import (
+    RECIPE,
+    assert_clean_error,
+    run_cli,
+    tiny_sets,
+    train_argv,
+)
 
 NAN_STEP = 6  # the step whose discriminator loss is NaN
 LOG_EVERY = 5
@@ -118,7 +124,5 @@ def test_divergence_through_the_cli_is_one_sentence(tmp_path: Path, capsys) -> N
             "train.log_every": 2,
         }
     )
-    code, _, err = run_cli(
-        capsys, ["train", RECIPE, *set_args(sets), "--out", str(tmp_path / "run"), "--quiet"]
-    )
+    code, _, err = run_cli(capsys, train_argv(tmp_path / "run", sets))
     assert_clean_error(code, err, "diverged", "train.on_divergence=rollback")

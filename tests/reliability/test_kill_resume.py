@@ -35,6 +35,7 @@ from tests.reliability.conftest import (
     run_cli,
     set_args,
     tiny_sets,
+    train_argv,
 )
 
 pytestmark = pytest.mark.slow  # runs subprocesses
@@ -107,7 +108,7 @@ def _train_steps(run: Path) -> list[int]:
 
 def test_killed_and_stopped_run_resumes_bit_exactly(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
-    assert main(["train", RECIPE, *set_args(SETS), "--out", str(reference), "--quiet"]) == 0
+    assert main(train_argv(reference, SETS)) == 0
 
     run = tmp_path / "interrupted"
     rng = random.Random(SEED)

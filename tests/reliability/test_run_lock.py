@@ -17,11 +17,10 @@ import pytest
 
 from tests.reliability.conftest import (
     GANKIT,
-    RECIPE,
     assert_clean_error,
     run_cli,
-    set_args,
     tiny_sets,
+    train_argv,
 )
 
 pytestmark = pytest.mark.slow
@@ -33,7 +32,7 @@ def test_second_writer_exits_2_naming_the_pid_and_kill_leaves_no_lock(
     run = tmp_path / "run"
     sets = tiny_sets(**{"train.steps": 1_000_000, "train.checkpoint_every": 2})
     first = subprocess.Popen(
-        [*GANKIT, "train", RECIPE, *set_args(sets), "--out", str(run), "--quiet"],
+        [*GANKIT, *train_argv(run, sets)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -48,9 +47,7 @@ def test_second_writer_exits_2_naming_the_pid_and_kill_leaves_no_lock(
 
         code, _, err = run_cli(capsys, ["train", "--resume", "--out", str(run), "--quiet"])
         assert_clean_error(code, err, f"process {first.pid}", str(run))
-        code, _, err = run_cli(
-            capsys, ["train", RECIPE, *set_args(sets), "--out", str(run), "--force", "--quiet"]
-        )
+        code, _, err = run_cli(capsys, train_argv(run, sets, "--force"))
         assert_clean_error(code, err, f"process {first.pid}")
         assert (run / "metrics.jsonl").read_text().startswith(log_before)  # untouched
 
