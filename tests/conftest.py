@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+# ``torchrun --standalone --nproc_per_node=2`` from this interpreter: two CPU ranks on one host.
+TORCHRUN_2 = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import textwrap
 
 import pytest
 import torch
+
+from tests.conftest import TORCHRUN_2
 
 SCRIPT = textwrap.dedent(
     """
@@ -40,11 +41,7 @@ def _launch(tmp_path, out, dump, overrides: list[str]) -> subprocess.CompletedPr
     script = tmp_path / "ddp_train.py"
     script.write_text(SCRIPT)
     cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
+        *TORCHRUN_2,
         str(script),
         str(out),
         str(dump),

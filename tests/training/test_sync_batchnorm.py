@@ -22,7 +22,7 @@ from gankit.training.distributed import (
     convert_sync_batchnorm,
 )
 from gankit.training.trainer import Trainer
-from tests.conftest import tiny_overrides
+from tests.conftest import TORCHRUN_2, tiny_overrides
 
 
 def _net() -> nn.Module:
@@ -81,11 +81,7 @@ def test_torchrun_cli_gives_one_sentence_per_rank(tmp_path) -> None:
     gets to print it, and no gankit traceback (torchrun reports the failed workers itself)."""
     sets = tiny_overrides(**{"train.sync_bn": "true", "train.device": "cpu"})
     cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
+        *TORCHRUN_2,
         "-m",
         "gankit",
         "train",
