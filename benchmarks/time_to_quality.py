@@ -39,6 +39,10 @@ The example trains at its defaults (64 px RGB, batch 64, Adam 2e-4 / beta1 0.5, 
 workers) on the folder; its checkpoints come at epoch ends only (``netG_epoch_N.pth``), so
 its curve has one point per epoch. How its samples are scored: ``benchmarks/peer_dcgan.py``
 (brought back to the dataset's own size and channels: 28 px grey, or 32 px RGB).
+At its defaults the example can collapse on CIFAR-10 in its first few hundred iterations (its
+discriminator rejects every fake; the generator draws one grey texture from then on): the
+``peer`` step says so and records it, and ``score`` refuses such a peer, since a speed-up
+against it would mean nothing; run the peer again with another ``--seed``.
 Training minutes exclude evaluation for gankit (its trainer times steps only) and include
 data loading for the example (as its user waits for it); the peer's minutes are measured
 from its process start to the moment each checkpoint file appears.
@@ -64,6 +68,8 @@ from gankit.atomic import atomic_write_text
 HERE = Path(__file__).resolve().parent
 EPOCH_FILE = re.compile(r"netG_epoch_(\d+)\.pth$")
 PEER_LINE = re.compile(r"^\[(\d+)/\d+\]\[(\d+)/(\d+)\]")
+PEER_FAKE_SCORE = re.compile(r"D\(G\(z\)\): [0-9.]+ / ([0-9.]+)")
+COLLAPSE_WINDOW = 50  # iterations: a healthy run's D gives its fakes 0.05-0.3, never ~0 this long
 LABELS = {"fashion": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 
 
@@ -159,7 +165,16 @@ def run_peer(
     cpu = (cpu_after.children_user + cpu_after.children_system) - (
         cpu_before.children_user + cpu_before.children_system
     )
-    iterations = sum(1 for line in log_path.read_text().splitlines() if PEER_LINE.match(line))
+    lines = log_path.read_text().splitlines()
+    iterations = sum(1 for line in lines if PEER_LINE.match(line))
+    collapsed = peer_collapsed(lines)
+    if collapsed:
+        print(
+            f"The example collapsed: its discriminator gave every fake a score below 0.001 for "
+            f"the last {COLLAPSE_WINDOW} iterations, so its FID says nothing about speed; run "
+            "the peer step again with another --seed.",
+            file=sys.stderr,
+        )
     cores = usable_cores()
     record = {
         "command": " ".join(command),
@@ -168,6 +183,7 @@ def run_peer(
         "seed": seed,
         "iterations": iterations,
         "img_per_s": round(iterations * 64 / wall, 1),
+        "collapsed": collapsed,
         "checkpoint_minutes": timeline,
         "cores": cores,
         "cpu_share": round(cpu / wall / cores, 3),
@@ -175,6 +191,18 @@ def run_peer(
     }
     (out / "timeline.json").write_text(json.dumps(record, indent=2))
     return record
+
+
+def peer_collapsed(log_lines: list[str], window: int = COLLAPSE_WINDOW) -> bool:
+    """Whether the example ended collapsed: D's score of the fakes in G's step (the second
+    ``D(G(z))`` number it prints) below 0.001 on each of its last ``window`` iterations.
+
+    At its defaults the example sometimes fails this way on CIFAR-10 within its first few
+    hundred iterations (G draws one grey texture, Loss_G near 38 from then on) and does not
+    recover; a race against such a run would report a speed-up against nothing.
+    """
+    scores = [float(m.group(1)) for line in log_lines if (m := PEER_FAKE_SCORE.search(line))]
+    return len(scores) >= window and all(score < 1e-3 for score in scores[-window:])
 
 
 # ------------------------------------------------------------------------------ 3. gankit
@@ -303,6 +331,12 @@ def first_crossing(curve: list[dict], target: float) -> dict | None:
 def score(args: argparse.Namespace) -> dict:
     target = target_of(args.dataset, args.root)
     timeline = json.loads((args.peer / "timeline.json").read_text())
+    if timeline.get("collapsed"):
+        raise SystemExit(
+            f"The example in {args.peer} collapsed (its discriminator rejected every fake at "
+            "the end), so a speed-up against it means nothing; run the peer step again with "
+            "another --seed."
+        )
     if timeline.get("dataset", "fashion") != target.name:
         raise SystemExit(
             f"{args.peer} trained on {timeline.get('dataset', 'fashion')}, not "

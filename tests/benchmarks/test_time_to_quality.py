@@ -172,10 +172,37 @@ def test_peer_runs_the_example_on_the_cifar10_train_folder(tmp_path: Path, cifar
     assert code == 0
     timeline = json.loads((out / "timeline.json").read_text())
     assert timeline["dataset"] == "cifar10" and timeline["iterations"] == 2
+    assert timeline["collapsed"] is False
     assert f"--dataset folder --dataroot {cifar}/train" in timeline["command"]
     assert list(timeline["checkpoint_minutes"]) == ["netG_epoch_0.pth"]
     state = torch.load(out / "netG_epoch_0.pth", weights_only=True)
     assert state == {"dataroot": str(cifar / "train")}
+
+
+def peer_line(i: int, fake_score: float) -> str:
+    """One iteration's line as the example prints it."""
+    return (f"[0/1000][{i}/782] Loss_D: 0.0010 Loss_G: 38.5 D(x): 0.9990 "
+            f"D(G(z)): {fake_score:.4f} / {fake_score:.4f}")  # fmt: skip
+
+
+def test_a_peer_whose_discriminator_rejects_every_fake_at_the_end_is_collapsed() -> None:
+    healthy = [peer_line(i, 0.05 + 0.2 * (i % 3)) for i in range(100)]
+    dead = [peer_line(100 + i, 0.0) for i in range(60)]
+    assert ttq.peer_collapsed(healthy + dead)
+    assert not ttq.peer_collapsed(healthy)
+    assert not ttq.peer_collapsed(dead[:49])  # too short to say
+    assert not ttq.peer_collapsed(healthy + dead + [peer_line(160, 0.2)])  # it recovered
+    assert not ttq.peer_collapsed(["Namespace(dataset='folder')", *healthy[:60]])
+
+
+def test_score_refuses_a_collapsed_peer(tmp_path: Path, cifar: Path) -> None:
+    peer = tmp_path / "peer"
+    peer.mkdir()
+    timeline = {"dataset": "cifar10", "collapsed": True, "checkpoint_minutes": {}}
+    (peer / "timeline.json").write_text(json.dumps(timeline))
+    with pytest.raises(SystemExit, match=r"^The example in .* collapsed .* another --seed\.$"):
+        ttq.main(["score", "--dataset", "cifar10", "--root", str(cifar), "--peer", str(peer),
+                  "--out", str(tmp_path / "score.json")])  # fmt: skip
 
 
 def test_peer_on_fashion_needs_the_folder(tmp_path: Path, capsys) -> None:
