@@ -70,6 +70,10 @@ EPOCH_FILE = re.compile(r"netG_epoch_(\d+)\.pth$")
 PEER_LINE = re.compile(r"^\[(\d+)/\d+\]\[(\d+)/(\d+)\]")
 PEER_FAKE_SCORE = re.compile(r"D\(G\(z\)\): [0-9.]+ / ([0-9.]+)")
 COLLAPSE_WINDOW = 50  # iterations: a healthy run's D gives its fakes 0.05-0.3, never ~0 this long
+# the one sentence both the peer step and score end with when the example collapsed
+COLLAPSED_ADVICE = (
+    "so a speed-up against it means nothing; run the peer step again with another --seed."
+)
 LABELS = {"fashion": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 
 
@@ -171,8 +175,7 @@ def run_peer(
     if collapsed:
         print(
             f"The example collapsed: its discriminator gave every fake a score below 0.001 for "
-            f"the last {COLLAPSE_WINDOW} iterations, so its FID says nothing about speed; run "
-            "the peer step again with another --seed.",
+            f"the last {COLLAPSE_WINDOW} iterations, {COLLAPSED_ADVICE}",
             file=sys.stderr,
         )
     cores = usable_cores()
@@ -334,8 +337,7 @@ def score(args: argparse.Namespace) -> dict:
     if timeline.get("collapsed"):
         raise SystemExit(
             f"The example in {args.peer} collapsed (its discriminator rejected every fake at "
-            "the end), so a speed-up against it means nothing; run the peer step again with "
-            "another --seed."
+            f"the end), {COLLAPSED_ADVICE}"
         )
     if timeline.get("dataset", "fashion") != target.name:
         raise SystemExit(
