@@ -9,7 +9,9 @@
 Blocks (``<!-- NAME:begin -->`` ... ``<!-- NAME:end -->``): the full tables ``results-table``
 (Fashion-MNIST) and ``results-table:cifar10``, and the summaries
 ``results-summary:fashion-mnist`` and ``results-summary:cifar10``, which hold the best row of
-a few headline recipes (the ``best-`` recipe and anchors), each linking to its full table.
+the headline recipes (the ``best-`` recipe, then anchors; on CIFAR-10 every recipe of the
+reports, with the report's FID and how the row stands against it), each linking to its full
+table.
 A file may hold any of them; links (sample grids, full tables) are written relative to it.
 ``results-curve:RECIPE`` blocks render a recipe's FID curve from ``benchmarks/curves.jsonl``
 (``curve_points.py``): a line per seed, their mean and spread, and the recipe's step-budget
@@ -85,8 +87,9 @@ FULL_TABLE = {
 # The recipes a summary shows, in this order: the best- recipe, then anchors.
 HEADLINE = {
     "fashion-mnist": ("best-fashion", "dcgan-fashion", "cgan-fashion", "wgan-gp-fashion"),
-    "cifar10": ("best-cifar10", "dcgan-cifar10", "sngan-cifar10", "acgan-cifar10",
-                "wgan-gp-cifar10"),
+    "cifar10": ("best-cifar10", "dcgan-cifar10", "cgan-cifar10", "acgan-cifar10", "wgan-cifar10",
+                "wgan-gp-cifar10", "lsgan-cifar10", "sncgan-cifar10", "sngan-cifar10",
+                "cgan-pd-cifar10", "sagan-cifar10"),
     "celeba": ("dcgan-celeba",),
 }  # fmt: skip
 # What the reports gankit reproduces measured (ANCHORS.md), shown beside the rows of these
@@ -111,6 +114,17 @@ REPORTED = {
         "Lucic et al. best 55.2 (WGAN, 100 epochs); StudioGAN DCGAN 49.03 (10k vs test);"
         " mimicry DCGAN 28.95 (10k, 100k GPU steps)"
     ),
+}
+# The reported FIDs a row is measured against in the summaries' "against it" column: the
+# reports' own numbers, and for best-cifar10 mimicry's DCGAN at the same step count (its
+# target). Anchors from other protocols (StudioGAN against the training split, mimicry's
+# ResNets at 50k) are named in REPORTED but not subtracted from.
+REPORTED_FID = {
+    "dcgan-cifar10": 139.0,
+    "acgan-cifar10": 64.1,
+    "wgan-cifar10": 171.4,
+    "wgan-gp-cifar10": 58.5,
+    "best-cifar10": 28.95,
 }
 
 Group = list[dict]  # the rows of one configuration, one per seed, lowest seed first
@@ -340,22 +354,34 @@ def markdown(rows: list[dict], *, reports: bool = False, where: Path = ROOT) -> 
     return "\n".join(lines)
 
 
+def against_report(group: Group) -> str:
+    """How the seeds' mean FID stands against the reported one: ``beats 139 by 58.8`` or
+    ``188.7 above 58.5``; ``-`` where the report gave no FID measured like ours."""
+    reported = REPORTED_FID.get(group[0]["recipe"])
+    fid = mean(group, "fid")
+    if reported is None or fid is None:
+        return "-"
+    gap = fid - reported
+    return f"beats {reported:g} by {-gap:.1f}" if gap < 0 else f"{gap:.1f} above {reported:g}"
+
+
 def summary(rows: list[dict], dataset: str, *, where: Path = ROOT) -> str | None:
     """The summary block: each headline recipe's best line (its longest budget, step budgets
-    first, seeds together), its name linking to the full table. None when none was measured."""
+    first, seeds together), its name linking to the full table; beside the reports, their FID
+    and how the row stands against it. None when none was measured."""
     groups = seed_groups(latest_plain_rows(rows, dataset))
     reports = dataset in WITH_REPORTS
     full = link(FULL_TABLE[dataset], where)
     lines = [
         "| recipe | budget | FID (N) | KID | precision | recall |"
-        + (" report's FID (setting) |" if reports else ""),
-        "|---" * (7 if reports else 6) + "|",
+        + (" report's FID (setting) | against it |" if reports else ""),
+        "|---" * (8 if reports else 6) + "|",
     ]
     for recipe in HEADLINE[dataset]:
         group = next((g for g in groups if g[0]["recipe"] == recipe), None)
         if group is None:
             continue
-        report = f" {REPORTED.get(recipe, '-')} |" if reports else ""
+        report = f" {REPORTED.get(recipe, '-')} | {against_report(group)} |" if reports else ""
         lines.append(
             f"| [`{recipe}`]({full}) | {budget_label(group, with_time=False)} "
             f"| {fid_cell(group)} | {mean(group, 'kid'):.4f} | {mean(group, 'precision'):.3f} "

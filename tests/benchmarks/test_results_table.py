@@ -294,10 +294,10 @@ def test_summaries_hold_the_best_line_of_each_headline_recipe_linking_to_its_tab
         "| 0.0123 | 0.500 | 0.250 |",
     ]
     cifar = made["results-summary:cifar10"].splitlines()
-    assert cifar[0].endswith("| report's FID (setting) |") and len(cifar) == 4
+    assert cifar[0].endswith("| report's FID (setting) | against it |") and len(cifar) == 4
     assert cifar[2].startswith("| [`best-cifar10`](docs/results/cifar10.md) | 100,000 steps |")
-    assert cifar[2].endswith(f"| {table.REPORTED['best-cifar10']} |")
-    assert cifar[3].endswith("| 64.1 (64 px, batch 64) |")  # acgan after best and the anchors
+    assert cifar[2].endswith(f"| {table.REPORTED['best-cifar10']} | 0.6 above 28.95 |")
+    assert cifar[3].endswith("| 64.1 (64 px, batch 64) | 3.8 above 64.1 |")  # after best-cifar10
     assert table.summary([row("lsgan-fashion", 35.0)], "fashion-mnist") is None
 
 
@@ -378,6 +378,17 @@ def test_keep_pictures_copies_grid_and_curve(tmp_path):
     assert Path(kept["losses"]).read_bytes() == b"losses" and "animation" not in kept
     kept = quality.keep_pictures(run, tmp_path / "grids", "t", animation=True)
     assert Path(kept["animation"]).read_bytes() == b"gif" and kept["animation"].endswith(".gif")
+
+
+def test_against_report_subtracts_the_reports_own_fid_and_nothing_else():
+    def seeds(recipe: str, *fids: float) -> list[dict]:
+        return [step_row(recipe, fid, seed=i, **CIFAR) for i, fid in enumerate(fids)]
+
+    assert table.against_report(seeds("dcgan-cifar10", 79.95, 80.45)) == "beats 139 by 58.8"
+    assert table.against_report(seeds("wgan-gp-cifar10", 245.0, 249.0)) == "188.5 above 58.5"
+    # StudioGAN's LSGAN is scored against the training split: named, never subtracted from
+    assert table.against_report(seeds("lsgan-cifar10", 30.0)) == "-"
+    assert table.against_report(seeds("sagan-cifar10", 96.0, 107.0)) == "-"
 
 
 def test_a_celeba_row_gets_its_own_table_and_summary_beside_the_report():
