@@ -5,13 +5,18 @@
     # a checkpoint or exported generator scored later, on any CPU, with the run's protocol
     python benchmarks/curve_points.py score FILE --recipe best-cifar10 --seed 0 --step 50000 \
         --n 2000 --ref folder:test --root DIR
+    # a point of an ablation: the run trained with overrides, which the point records
+    python benchmarks/curve_points.py --curves benchmarks/ablation_curves.jsonl score FILE \
+        --recipe best-cifar10 --seed 0 --step 25000 --root DIR --set data.hflip=true
 
 A curve answers "how far did it get by step N" for a step-budgeted recipe; it is measured in
 steps, so points made on different CPUs and sittings belong to one curve. A point names its
 recipe, seed, step, images seen, FID N, Inception precision, reference split, whether it came
-from training or a later evaluation, the CPU and the commit. ``results_table.py`` renders a
-recipe's points as a table (``<!-- results-curve:RECIPE:begin -->`` blocks), seeds as rows and
-their mean beside them; the newest point of a (recipe, seed, step, N, precision) wins.
+from training or a later evaluation, the CPU and the commit; a point of an ablation also names
+the overrides its run trained with (``--set``), so it never stands in for the recipe's own.
+``results_table.py`` renders a recipe's own points as a table
+(``<!-- results-curve:RECIPE:begin -->`` blocks), seeds as rows and their mean beside them; the
+newest point of a (recipe, overrides, seed, step, N, precision) wins.
 """
 
 from __future__ import annotations
@@ -28,8 +33,16 @@ CURVES = HERE / "curves.jsonl"
 
 
 def point_key(point: dict) -> tuple:
-    """What makes two points the same measurement (the newer replaces the older)."""
-    return (point["recipe"], point["seed"], point["step"], point["fid_n"], point["fid_precision"])
+    """What makes two points the same measurement (the newer replaces the older): an
+    ablation's point (``overrides``) is another measurement than the recipe's at that step."""
+    return (
+        point["recipe"],
+        tuple(point.get("overrides") or ()),
+        point["seed"],
+        point["step"],
+        point["fid_n"],
+        point["fid_precision"],
+    )
 
 
 def latest_points(points: list[dict], recipe: str | None = None) -> list[dict]:
@@ -163,6 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--ref", default="folder:test")
     score.add_argument("--root")
     score.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    score.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an override the scored run trained with (an ablation), recorded in the point",
+    )
     args = ap.parse_args(argv)
     if args.command == "from-run":
         points = points_of_run(args.run, args.recipe)
@@ -186,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 precision=args.precision,
             )
         ]
+        if args.overrides:
+            points[0]["overrides"] = sorted(args.overrides)
     facts = {"cpu": cpu_facts()["cpu"], "commit": git_commit()}
     for point in points:
         append_row(args.curves, {**point, **facts})

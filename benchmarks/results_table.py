@@ -401,7 +401,7 @@ def curve(points: list[dict], rows: list[dict], recipe: str) -> str | None:
     """The FID curve of ``recipe``: steps as columns; a line per seed and protocol (N, Inception
     precision), the mean ± spread of the seeds where two or more reached a step, and the
     recipe's step-budget results rows (FID-10k) at their step. None when it has no points."""
-    chosen = latest_points(points, recipe)
+    chosen = [p for p in latest_points(points, recipe) if not p.get("overrides")]  # no ablations
     if not chosen:
         return None
     finals = [

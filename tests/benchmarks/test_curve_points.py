@@ -108,6 +108,39 @@ def test_the_newest_point_of_a_step_wins():
     assert [(p["fid_n"], p["fid"]) for p in chosen] == [(2000, 65.81), (10000, 60.0)]
 
 
+def test_an_ablation_point_is_its_own_measurement_and_stays_out_of_the_recipe_curve():
+    plain = point(0, 25000, 64.53)
+    wide = point(0, 25000, 58.0, overrides=["model.generator.width=64"])
+    chosen = curve_points.latest_points([plain, wide])
+    assert [p["fid"] for p in chosen] == [64.53, 58.0]  # neither replaced the other
+    block = table.curve([plain, wide], [], "best-x")
+    assert "64.53" in block and "58.00" not in block
+    assert table.curve([wide], [], "best-x") is None
+
+
+def test_score_records_the_overrides_of_an_ablation(tmp_path, monkeypatch):
+    run = tmp_path / "wide"
+    write_run(run, 0, [])
+    (run / "checkpoints").mkdir()
+    checkpoint = run / "checkpoints" / "step_0025000.pt"
+    checkpoint.write_bytes(b"")
+    seen = {}
+
+    def fake_score(file, **kwargs):
+        seen.update(kwargs)
+        return point(kwargs["seed"], kwargs["step"], 58.0, source="eval")
+
+    monkeypatch.setattr(curve_points, "score_point", fake_score)
+    curves = tmp_path / "ablation_curves.jsonl"
+    args = ["--curves", str(curves), "score", str(checkpoint), "--recipe", "best-x", "--seed",
+            "0", "--step", "25000", "--images-per-step", "32"]  # fmt: skip
+    assert curve_points.main([*args, "--set", "z=1", "--set", "a=2"]) == 0
+    assert curve_points.main(args) == 0
+    first, second = [json.loads(line) for line in curves.read_text().splitlines()]
+    assert first["overrides"] == ["a=2", "z=1"] and "overrides" not in second
+    assert seen["step"] == 25000 and seen["images_per_step"] == 32
+
+
 def test_curve_block_gives_each_seed_their_mean_and_the_final_rows():
     points = [
         point(0, 10000, 65.81),
