@@ -96,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1:
         print(f"--n must be at least 1, got {args.n}.", file=sys.stderr)
         return 2
-    torch.set_grad_enabled(True)
     if not args.json:
         print("| checkpoint | step | E‖∇x D(x)‖² | D's real loss | D's real accuracy |")
         print("|---|---|---|---|---|")
