@@ -29,7 +29,7 @@ def sharpness(checkpoint: Path, *, n: int, seed: int, data_root: str | None) -> 
     """E||grad_x D(x)||^2, D's mean real loss (softplus(-logit)) and the share of real
     images D scores above 0, over ``n`` training images of the checkpoint's run."""
     from gankit.config import from_dict
-    from gankit.data import load_dataset
+    from gankit.data import load_configured_dataset
     from gankit.data.transforms import to_float
     from gankit.models.build import build_discriminator
     from gankit.objectives.diffaugment import diff_augment
@@ -39,16 +39,7 @@ def sharpness(checkpoint: Path, *, n: int, seed: int, data_root: str | None) -> 
     state = load_checkpoint(checkpoint)
     cfg = from_dict(state["config"])
     data = cfg.data
-    dataset = load_dataset(
-        data.name,
-        data.split,
-        root=data_root or data.root,
-        image_size=data.image_size,
-        channels=data.channels,
-        synthetic_n=data.synthetic_n,
-        synthetic_shape=tuple(data.synthetic_shape),
-        synthetic_classes=data.synthetic_classes,
-    )
+    dataset = load_configured_dataset(data, root=data_root)
     shape = tuple(state["image_shape"])
     d = build_discriminator(cfg.model, image_shape=shape, num_classes=state["num_classes"])
     d.load_state_dict(state["discriminator"])
@@ -56,7 +47,7 @@ def sharpness(checkpoint: Path, *, n: int, seed: int, data_root: str | None) -> 
 
     generator = torch.Generator().manual_seed(seed)
     index = torch.randperm(len(dataset.images), generator=generator)[:n]
-    conditional = state["num_classes"] > 0 and cfg.model.conditioning != "none"
+    conditional = state["num_classes"] > 0  # the classes D was built for, 0 when unconditional
     torch.manual_seed(seed)  # the augmentations' draws
     batch, grad_sq, loss, above = cfg.train.batch_size, [], [], []
     for start in range(0, len(index), batch):

@@ -113,3 +113,19 @@ def test_a_sideways_exif_photo_of_the_first_size_is_not_counted(tmp_path, capsys
     photo.save(tmp_path / "b.jpg", exif=exif, quality=100)
     assert load_dataset("folder", root=tmp_path).images.shape == (2, 3, 16, 12)
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_data_config_loads_what_its_fields_name_and_root_replaces_its_root(tmp_path):
+    from gankit.config import DataConfig
+    from gankit.data import load_configured_dataset
+
+    moved = tmp_path / "moved"
+    save_image(moved / "cat" / "a.png", _rgb(16, 16, (255, 0, 0)))
+    save_image(moved / "dog" / "b.png", _rgb(16, 16, (0, 0, 255)))
+    cfg = DataConfig(name="folder", root=str(tmp_path / "gone"), image_size=8, channels=1)
+    with pytest.raises(DataError):  # the config's own root is read unless replaced
+        load_configured_dataset(cfg)
+    ds = load_configured_dataset(cfg, root=moved)
+    assert ds.images.shape == (2, 1, 8, 8) and ds.labels.tolist() == [0, 1]
+    direct = load_dataset("folder", root=moved, image_size=8, channels=1)
+    assert torch.equal(ds.images, direct.images)

@@ -5,6 +5,7 @@ Public API (what the trainer, metrics and the CLI use)::
     load_dataset(name, split="train", *, root=None, image_size=None, channels=None,
                  download=False, synthetic_n=1024, synthetic_shape=(3, 32, 32),
                  synthetic_classes=10) -> ImageDataset
+    load_configured_dataset(cfg.data, root=None) -> ImageDataset   # the split a run trains on
     parse_dataset_spec("fashion-mnist:test") -> ("fashion-mnist", "test")
     dataset_status(root=None) -> list[DatasetStatus]      # gankit data list
     check_dataset(name, root=None) -> dict                # gankit data check NAME
@@ -34,6 +35,7 @@ from gankit.data import synthetic  # noqa: F401
 from gankit.data.loader import (
     check_dataset,
     dataset_status,
+    load_configured_dataset,
     load_dataset,
     parse_dataset_spec,
     prepare_dataset,
@@ -48,6 +50,7 @@ __all__ = [
     "check_dataset",
     "dataset_names",
     "dataset_status",
+    "load_configured_dataset",
     "load_dataset",
     "parse_dataset_spec",
     "prepare_dataset",

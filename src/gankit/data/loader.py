@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -28,6 +28,9 @@ from gankit.data.registry import (
 )
 from gankit.data.transforms import convert_channels, resize_images
 from gankit.errors import DataError
+
+if TYPE_CHECKING:
+    from gankit.config import DataConfig
 
 
 def _not_found(spec: DatasetSpec, split: str, looked: Sequence[Path]) -> DataError:
@@ -109,6 +112,26 @@ def load_dataset(
         synthetic_classes=synthetic_classes,
     )
     return _postprocess(spec.read(request), size, channels)
+
+
+def load_configured_dataset(data: DataConfig, *, root: PathLike | None = None) -> ImageDataset:
+    """The split a run's ``data`` section names, as the trainer loads it.
+
+    One place turns a config into a dataset, so anything that must see the images a run was
+    trained on (the trainer, a diagnostic replaying a checkpoint's discriminator) sees the same
+    ones; ``root`` replaces ``data.root`` when the copy has moved since the run was made.
+    """
+    return load_dataset(
+        data.name,
+        data.split,
+        root=data.root if root is None else root,
+        image_size=data.image_size,
+        channels=data.channels,
+        download=data.download,
+        synthetic_n=data.synthetic_n,
+        synthetic_shape=tuple(data.synthetic_shape),
+        synthetic_classes=data.synthetic_classes,
+    )
 
 
 def _postprocess(

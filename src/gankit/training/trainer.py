@@ -31,7 +31,7 @@ from torch import nn
 from gankit.atomic import atomic_write_text
 from gankit.config import Config, dump_yaml, to_dict
 from gankit.cpu import cpu_model, has_native_bf16, pick_device, usable_cores
-from gankit.data import load_dataset
+from gankit.data import load_configured_dataset
 from gankit.data.transforms import augment, to_float
 from gankit.errors import ConfigError
 from gankit.models import build_discriminator, build_generator
@@ -209,17 +209,7 @@ class Trainer:
 
     def _build_data(self) -> None:
         d = self.cfg.data
-        dataset = load_dataset(
-            d.name,
-            d.split,
-            root=d.root,
-            image_size=d.image_size,
-            channels=d.channels,
-            download=d.download,
-            synthetic_n=d.synthetic_n,
-            synthetic_shape=tuple(d.synthetic_shape),
-            synthetic_classes=d.synthetic_classes,
-        )
+        dataset = load_configured_dataset(d)
         self.dataset = dataset
         self.images = dataset.images.to(self.device)
         self.labels = dataset.labels.to(self.device)
