@@ -20,16 +20,29 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+_LOADED: dict[tuple[str, str | None], Any] = {}
+
+
+def _dataset(data: Any, root: str | None) -> Any:
+    """The run's training images, loaded once per data config: the checkpoints of one run
+    (the usual argument list) share them, so only the first one pays for the load."""
+    from gankit.data import load_configured_dataset
+
+    key = (repr(data), root)
+    if key not in _LOADED:
+        _LOADED[key] = load_configured_dataset(data, root=root)
+    return _LOADED[key]
 
 
 def sharpness(checkpoint: Path, *, n: int, seed: int, data_root: str | None) -> dict:
     """E||grad_x D(x)||^2, D's mean real loss (softplus(-logit)) and the share of real
     images D scores above 0, over ``n`` training images of the checkpoint's run."""
     from gankit.config import from_dict
-    from gankit.data import load_configured_dataset
     from gankit.data.transforms import to_float
     from gankit.models.build import build_discriminator
     from gankit.objectives.diffaugment import diff_augment
@@ -39,7 +52,7 @@ def sharpness(checkpoint: Path, *, n: int, seed: int, data_root: str | None) -> 
     state = load_checkpoint(checkpoint)
     cfg = from_dict(state["config"])
     data = cfg.data
-    dataset = load_configured_dataset(data, root=data_root)
+    dataset = _dataset(data, data_root)
     shape = tuple(state["image_shape"])
     d = build_discriminator(cfg.model, image_shape=shape, num_classes=state["num_classes"])
     d.load_state_dict(state["discriminator"])
