@@ -12,8 +12,9 @@ from torch import nn
 
 import gankit.metrics.class_accuracy as class_accuracy_module
 from gankit import api
+from gankit.cli import main
 from gankit.config import load_config
-from gankit.errors import ConfigError, GankitError, RunDirError
+from gankit.errors import CheckpointError, ConfigError, GankitError, RunDirError
 from gankit.metrics.class_accuracy import TrainedClassifier
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
@@ -117,8 +118,20 @@ def test_evaluate_reaches_class_accuracy_through_the_registry_and_records_it(
     assert logged["cas"] == result["cas"]
     api.evaluate(run_dir, metrics=["cas"], n=6, record=False)
     assert RunDir(run_dir).read_metrics()[-1] == logged
-    with pytest.raises(GankitError, match="last or best"):
+    with pytest.raises(GankitError, match="last, best or a step number"):
         api.evaluate(run_dir, metrics="cas", checkpoint="worst")
+
+
+def test_a_kept_step_names_its_checkpoint_and_a_missing_one_lists_the_kept(tmp_path) -> None:
+    cadence = ["train.checkpoint_every=2", "train.keep_checkpoints=5"]
+    run = api.train("cgan-fashion", overrides=[*CONDITIONAL, *cadence], out=tmp_path / "r",
+                    progress=False).run_dir  # fmt: skip
+    assert api.sample(run, 3, checkpoint=2).step == 2
+    assert api.sample(run, 3, checkpoint="4").step == 4 == api.sample(run, 3).step
+    with pytest.raises(CheckpointError, match=r"No checkpoint of step 3 .* kept are: 2, 4 "):
+        api.sample(run, 3, checkpoint=3)
+    assert main(["sample", str(run), "--n", "4", "--checkpoint", "2",
+                 "--out", str(tmp_path / "g.png")]) == 0  # fmt: skip
 
 
 def test_sample_is_seeded_conditional_and_writes_what_is_asked(trained, tmp_path) -> None:

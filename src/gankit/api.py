@@ -71,10 +71,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'gankit.api' has no attribute {name!r}")
 
 
-def _check_checkpoint(checkpoint: str) -> str:
-    if checkpoint not in CHECKPOINTS:
-        raise GankitError(f"checkpoint must be last or best; got '{checkpoint}'.")
-    return checkpoint
+def _check_checkpoint(checkpoint: str | int) -> str:
+    """``last``, ``best`` or a kept step (``50000``), as a run directory's checkpoint name."""
+    text = str(checkpoint)
+    if text not in CHECKPOINTS and not text.isdigit():
+        raise GankitError(f"checkpoint must be last, best or a step number; got '{checkpoint}'.")
+    return text
 
 
 def prepare_config(
@@ -176,7 +178,7 @@ def evaluate(
     device: str = "cpu",
     precision: str = "fp32",
     protocol: str = "tf1",
-    checkpoint: str = "last",
+    checkpoint: str | int = "last",
     record: bool = True,
     data_root: PathLike | None = None,
     progress: bool = False,
@@ -309,7 +311,7 @@ def sample(
     seed: int = 0,
     class_index: int | None = None,
     device: str = "cpu",
-    checkpoint: str = "last",
+    checkpoint: str | int = "last",
     out: PathLike | None = None,
 ) -> SampleResult:
     """Draw ``n`` images (all of ``class_index``, or uniform labels) from a run or checkpoint.
@@ -357,7 +359,7 @@ def class_grid(
     n: int | None = None,
     seed: int = 0,
     device: str = "cpu",
-    checkpoint: str = "last",
+    checkpoint: str | int = "last",
     out: PathLike | None = None,
 ) -> SampleResult:
     """``per_class`` images of every class of a conditional run, one row per class.
@@ -400,7 +402,7 @@ def best_of(
     seed: int = 0,
     class_index: int | None = None,
     device: str = "cpu",
-    checkpoint: str = "last",
+    checkpoint: str | int = "last",
     out: PathLike | None = None,
 ) -> SampleResult:
     """The ``k`` images of a pool (default ``10 * k``) the run's discriminator finds most real.
@@ -433,7 +435,7 @@ def interpolate(
     seed: int = 0,
     class_index: int | None = None,
     device: str = "cpu",
-    checkpoint: str = "last",
+    checkpoint: str | int = "last",
     out: PathLike | None = None,
 ) -> SampleResult:
     """``rows`` walks of ``steps`` images between random latents (spherical interpolation).

@@ -301,8 +301,9 @@ def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checkpoint",
         default="last",
-        choices=["last", "best"],
-        help="which checkpoint of a run directory (best falls back to last when there is none)",
+        metavar="last|best|STEP",
+        help="which checkpoint of a run directory: last, best (last when there is none) or a "
+        "step whose periodic copy was kept (e.g. 50000)",
     )
 
 

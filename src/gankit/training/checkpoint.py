@@ -176,12 +176,16 @@ def load_module_state(module: nn.Module, state: dict[str, Any], what: str, path:
 
 
 def resolve_checkpoint(run_or_ckpt: str | os.PathLike[str], prefer: str = "last") -> Path:
-    """Accept a run directory or a checkpoint file; pick ``checkpoints/<prefer>.pt`` in a run."""
+    """Accept a run directory or a checkpoint file; in a run pick ``checkpoints/<prefer>.pt``:
+    ``last``, ``best`` (``last`` when there is none) or a step whose periodic copy was kept
+    (``50000`` -> ``step_0050000.pt``), so a curve's checkpoint is named by its step."""
     path = Path(run_or_ckpt)
     if path.is_file():
         return path
     if path.is_dir():
         folder = path / "checkpoints"
+        if prefer.isdigit():
+            return _step_checkpoint(folder, int(prefer))
         for name in (f"{prefer}.pt", "last.pt"):
             if (folder / name).is_file():
                 return folder / name
@@ -189,6 +193,19 @@ def resolve_checkpoint(run_or_ckpt: str | os.PathLike[str], prefer: str = "last"
             f"'{path}' holds no checkpoints/last.pt; is it a gankit run directory?"
         )
     raise CheckpointError(f"'{path}' is neither a run directory nor a checkpoint file.")
+
+
+def _step_checkpoint(folder: Path, step: int) -> Path:
+    """The periodic copy of ``step`` in ``folder``; the error lists the steps that were kept."""
+    wanted = folder / f"step_{step:07d}.pt"
+    if wanted.is_file():
+        return wanted
+    kept = sorted(int(p.stem[len("step_") :]) for p in folder.glob("step_*.pt"))
+    listing = ", ".join(f"{k}" for k in kept) if kept else "none"
+    raise CheckpointError(
+        f"No checkpoint of step {step} in '{folder}'; the steps kept are: {listing} "
+        "(train.checkpoint_every and train.keep_checkpoints set which are kept)."
+    )
 
 
 _WRAPPERS: tuple[type[nn.Module], ...] = (nn.DataParallel, nn.parallel.DistributedDataParallel)
