@@ -34,9 +34,11 @@ instead of duplicating it.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -127,7 +129,36 @@ REPORTED_FID = {
     "best-cifar10": 28.95,
 }
 
+# Recipes whose settings changed after rows were made with them: the commit that changed the
+# recipe and what the rows made before it lacked. Those rows (and curve points) are an earlier
+# edition of the recipe: the full table shows them under that name, beside the current ones;
+# summaries and curves show the current edition only.
+RECIPE_CHANGES = {"best-cifar10": ("7a336ea", "without lazy R1")}
+
 Group = list[dict]  # the rows of one configuration, one per seed, lowest seed first
+
+
+@functools.cache
+def made_since(commit: str, change: str) -> bool:
+    """True when ``commit`` is ``change`` or comes after it in this repository's history; a
+    commit git does not know (or no git at all) counts as earlier."""
+    try:
+        done = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", change, commit], cwd=ROOT, capture_output=True
+        )
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def earlier_edition(row: dict) -> str | None:
+    """What the recipe lacked when ``row`` (a results row or a curve point) was made, e.g.
+    ``without lazy R1``; None when it was made with the recipe as it is now."""
+    change = RECIPE_CHANGES.get(row["recipe"])
+    if change is None:
+        return None
+    commit, lacked = change
+    return None if made_since(str(row.get("commit") or ""), commit) else lacked
 
 
 def markers(block: str) -> tuple[str, str]:
@@ -194,8 +225,8 @@ def train_precision(row: dict) -> str:
 def config_key(row: dict) -> tuple:
     """What makes two rows the same configuration (seeds aside)."""
     size = (*(row.get("image_size") or ()), widths_label(row))
-    return (row["recipe"], budget_of(row), row.get("n_gen"), size, train_precision(row),
-            row.get("fid_precision") or "fp32")  # fmt: skip
+    return (row["recipe"], earlier_edition(row) or "", budget_of(row), row.get("n_gen"), size,
+            train_precision(row), row.get("fid_precision") or "fp32")  # fmt: skip
 
 
 def latest_plain_rows(rows: list[dict], dataset: str = "fashion-mnist") -> list[dict]:
@@ -342,6 +373,8 @@ def markdown(rows: list[dict], *, reports: bool = False, where: Path = ROOT) -> 
             extra = (f" {size} | {train_precision(r)} | {cpu_share_label(group)} | {cas_text} "
                      f"| {report} |")  # fmt: skip
         name = f"`{r['recipe']}`" + ("" if reports else widths_label(r))  # no px column here
+        if earlier_edition(r):
+            name += f" ({earlier_edition(r)})"
         epochs = mean(group, "epochs")
         lines.append(
             f"| {name} | {budget_label(group)} | {round(mean(group, 'steps') or 0):,} "
@@ -378,7 +411,9 @@ def summary(rows: list[dict], dataset: str, *, where: Path = ROOT) -> str | None
         "|---" * (8 if reports else 6) + "|",
     ]
     for recipe in HEADLINE[dataset]:
-        group = next((g for g in groups if g[0]["recipe"] == recipe), None)
+        group = next(
+            (g for g in groups if g[0]["recipe"] == recipe and not earlier_edition(g[0])), None
+        )
         if group is None:
             continue
         report = f" {REPORTED.get(recipe, '-')} | {against_report(group)} |" if reports else ""
@@ -401,13 +436,17 @@ def curve(points: list[dict], rows: list[dict], recipe: str) -> str | None:
     """The FID curve of ``recipe``: steps as columns; a line per seed and protocol (N, Inception
     precision), the mean ± spread of the seeds where two or more reached a step, and the
     recipe's step-budget results rows (FID-10k) at their step. None when it has no points."""
-    chosen = [p for p in latest_points(points, recipe) if not p.get("overrides")]  # no ablations
+    chosen = [
+        p
+        for p in latest_points(points, recipe)
+        if not p.get("overrides") and not earlier_edition(p)  # no ablations, no older editions
+    ]
     if not chosen:
         return None
     finals = [
         g
         for g in seed_groups(latest_plain_rows(rows, dataset=""))
-        if g[0]["recipe"] == recipe and budget_of(g[0])[0] == "steps"
+        if g[0]["recipe"] == recipe and budget_of(g[0])[0] == "steps" and not earlier_edition(g[0])
     ]
     steps = sorted({p["step"] for p in chosen} | {int(g[0]["steps"]) for g in finals})
     lines = [

@@ -4,6 +4,7 @@ benchmarks/results.jsonl, newest row per setting."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -274,7 +275,8 @@ CIFAR = {
 }
 
 
-def test_summaries_hold_the_best_line_of_each_headline_recipe_linking_to_its_table():
+def test_summaries_hold_the_best_line_of_each_headline_recipe_linking_to_its_table(monkeypatch):
+    monkeypatch.setattr(table, "RECIPE_CHANGES", {})  # these rows carry no commit
     rows = [
         row("best-fashion", 14.0, minutes=30),
         step_row("best-fashion", 12.0, seed=0),
@@ -409,3 +411,32 @@ def test_a_celeba_row_gets_its_own_table_and_summary_beside_the_report():
     assert "**80.00** (FID-1k)" in full and "1,000 steps" in full
     assert "losses and grids only (no FID)" in full and "losses and grids only" in short
     assert "(docs/results/celeba.md)" in short
+
+
+def test_rows_made_before_a_recipe_changed_are_its_earlier_edition(monkeypatch):
+    monkeypatch.setattr(table, "RECIPE_CHANGES", {"best-cifar10": ("c1", "without lazy R1")})
+    monkeypatch.setattr(table, "made_since", lambda commit, change: commit == "c2")
+    old = [step_row("best-cifar10", 37.5, seed=s, commit="c0", **CIFAR) for s in (0, 1)]
+    new = [step_row("best-cifar10", 29.0 + s, seed=s, commit="c2", **CIFAR) for s in (0, 1)]
+    full = table.markdown(table.latest_plain_rows([*old, *new], "cifar10"), reports=True)
+    names = [line.split(" | ")[0] for line in full.splitlines()[2:]]
+    assert names == ["| `best-cifar10`", "| `best-cifar10` (without lazy R1)"]  # better first
+    assert "**29.50 ± 0.71**" in full and "**37.50 ± 0.00**" in full
+    summary = table.summary([*old, *new], "cifar10").splitlines()
+    assert len(summary) == 3 and "**29.50 ± 0.71**" in summary[2]  # the current edition only
+    assert table.summary(old, "cifar10") is None  # an earlier edition alone is no headline
+    point = {"recipe": "best-cifar10", "seed": 0, "fid_n": 2000, "fid_precision": "fp32"}
+    points = [{**point, "step": 10_000, "fid": 65.8, "commit": "c0"},
+              {**point, "step": 25_000, "fid": 64.5, "commit": "c0"},
+              {**point, "step": 10_000, "fid": 74.0, "commit": "c2"}]  # fmt: skip
+    curve = table.curve(points, [*old, *new], "best-cifar10").splitlines()
+    assert curve[0] == "| steps | 10,000 | 100,000 |"  # the old 25,000-step point is gone
+    assert curve[2] == "| seed 0, FID-2k | 74.00 |  |"
+    assert curve[3] == "| FID-5k (seeds 0, 1) |  | **29.50 ± 0.71** |"
+
+
+def test_made_since_follows_this_repositorys_history():
+    first = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=table.ROOT,
+                           capture_output=True, text=True).stdout.split()[0]  # fmt: skip
+    assert table.made_since("HEAD", first) and not table.made_since(first, "HEAD")
+    assert not table.made_since("0000000", first)  # unknown to git: counts as earlier
