@@ -373,8 +373,9 @@ def markdown(rows: list[dict], *, reports: bool = False, where: Path = ROOT) -> 
             extra = (f" {size} | {train_precision(r)} | {cpu_share_label(group)} | {cas_text} "
                      f"| {report} |")  # fmt: skip
         name = f"`{r['recipe']}`" + ("" if reports else widths_label(r))  # no px column here
-        if earlier_edition(r):
-            name += f" ({earlier_edition(r)})"
+        edition = earlier_edition(r)
+        if edition:
+            name += f" ({edition})"
         epochs = mean(group, "epochs")
         lines.append(
             f"| {name} | {budget_label(group)} | {round(mean(group, 'steps') or 0):,} "

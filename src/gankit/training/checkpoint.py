@@ -195,13 +195,19 @@ def resolve_checkpoint(run_or_ckpt: str | os.PathLike[str], prefer: str = "last"
     raise CheckpointError(f"'{path}' is neither a run directory nor a checkpoint file.")
 
 
+def periodic_copy_name(step: int) -> str:
+    """``step_0050000.pt``: the file name of the periodic copy of ``step`` (zero-padded, so
+    names sort by step)."""
+    return f"step_{step:07d}.pt"
+
+
 def _step_checkpoint(folder: Path, step: int) -> Path:
     """The periodic copy of ``step`` in ``folder``; the error lists the steps that were kept."""
-    wanted = folder / f"step_{step:07d}.pt"
+    wanted = folder / periodic_copy_name(step)
     if wanted.is_file():
         return wanted
     kept = sorted(int(p.stem[len("step_") :]) for p in folder.glob("step_*.pt"))
-    listing = ", ".join(f"{k}" for k in kept) if kept else "none"
+    listing = ", ".join(map(str, kept)) if kept else "none"
     raise CheckpointError(
         f"No checkpoint of step {step} in '{folder}'; the steps kept are: {listing} "
         "(train.checkpoint_every and train.keep_checkpoints set which are kept)."
@@ -225,7 +231,7 @@ def unwrap(module: nn.Module) -> nn.Module:
 def keep_periodic_copy(run: RunDir, step: int, keep: int) -> None:
     """Hard-link ``last.pt`` as ``step_XXXXXXX.pt`` (copy if links fail); keep the newest
     ``keep`` such copies."""
-    target = run.checkpoints / f"step_{step:07d}.pt"
+    target = run.checkpoints / periodic_copy_name(step)
     target.unlink(missing_ok=True)
     try:
         os.link(run.last, target)
